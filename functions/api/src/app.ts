@@ -1,0 +1,52 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { ProblemError, isProblemError } from '@kontext/core';
+import { errorFields } from '@kontext/services';
+import { HTTPException } from 'hono/http-exception';
+import type { ApiApp, ApiDependencies, ApiEnv } from './env.ts';
+import { accessLog } from './middleware/access-log.ts';
+import { requestId } from './middleware/request-id.ts';
+import { problemResponse } from './problem-response.ts';
+import { registerDocs } from './routes/docs.ts';
+import { registerGetBlob } from './routes/get-blob.ts';
+import { registerGetResult } from './routes/get-result.ts';
+import { registerHealth } from './routes/health.ts';
+import { registerListModels } from './routes/list-models.ts';
+import { registerSubmitJob } from './routes/submit-job.ts';
+import { validationProblem } from './validation.ts';
+
+/** The HTTP API: the same app behind the Node server (one machine) and the Lambda handler (cloud). */
+export function createApp(deps: ApiDependencies): ApiApp {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const location = result.target === 'query' ? 'query' : result.target === 'param' ? 'path' : 'body';
+        throw validationProblem(result.error, location);
+      }
+    },
+  });
+
+  app.use('*', requestId);
+  app.use('*', accessLog(deps.ctx.log));
+
+  registerHealth(app, deps);
+  registerListModels(app, deps);
+  registerSubmitJob(app, deps);
+  registerGetResult(app, deps);
+  if (deps.localBlobs) registerGetBlob(app, deps, deps.localBlobs.signer);
+  registerDocs(app, deps);
+
+  app.notFound((c) => problemResponse(c, new ProblemError('not_found', `no route for ${c.req.method} ${c.req.path}`)));
+
+  app.onError((error, c) => {
+    if (isProblemError(error)) return problemResponse(c, error);
+    if (error instanceof HTTPException) {
+      if (error.status === 400) return problemResponse(c, new ProblemError('malformed_request', 'the request body is not valid JSON'));
+      const kind = error.status === 413 ? 'payload_too_large' : error.status === 401 ? 'unauthorized' : 'malformed_request';
+      return problemResponse(c, new ProblemError(kind, error.message || 'the request could not be processed'));
+    }
+    deps.ctx.log.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, ...errorFields(error) });
+    return problemResponse(c, new ProblemError('internal', 'an unexpected error occurred; quote the request id if you report it'));
+  });
+
+  return app;
+}

@@ -1,0 +1,4 @@
+export { createApp } from './app.ts';
+export { startServer, type RunningServer } from './server.ts';
+export type { ApiApp, ApiDependencies } from './env.ts';
+export { PROBLEM_CONTENT_TYPE } from './problem-response.ts';

@@ -1,0 +1,19 @@
+import type { Logger } from '@kontext/services';
+import type { MiddlewareHandler } from 'hono';
+import type { ApiEnv } from '../env.ts';
+
+/** One line per request: method, path (never the query: signed URLs carry signatures there), status, time. */
+export function accessLog(log: Logger): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    log.info('request', {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      tenantId: c.get('auth')?.tenantId,
+    });
+  };
+}

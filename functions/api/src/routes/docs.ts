@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { ApiApp, ApiDependencies } from '../env.ts';
+
+// /openapi.json is generated from the route definitions; /docs is Swagger UI served from the
+// swagger-ui-dist package on this server (no CDN), so the docs work on a machine with no internet.
+
+const ASSETS = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
+} as const;
+
+function swaggerUiDirectory(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('swagger-ui-dist/package.json'));
+}
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>FLUX.1 Kontext API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+<div id="docs"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/docs-init.js"></script>
+</body>
+</html>`;
+
+// Kept in its own file so a strict Content-Security-Policy (no inline scripts) can hold.
+const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs', deepLinking: true, persistAuthorization: true });`;
+
+export function registerDocs(app: ApiApp, deps: ApiDependencies): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'x-key' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'FLUX.1 Kontext API',
+      version: deps.version,
+      description:
+        "Self-hostable image generation and editing with FLUX.1 Kontext. Wire-compatible with BFL's API: " +
+        'existing clients work by changing only the base URL. Errors are RFC 9457 problem+json.',
+    },
+    servers: [{ url: deps.ctx.settings.publicBaseUrl }],
+  });
+
+  const directory = swaggerUiDirectory();
+  const assets = new Map<string, { body: Buffer; type: string }>();
+  for (const [name, type] of Object.entries(ASSETS)) {
+    assets.set(name, { body: readFileSync(join(directory, name)), type });
+  }
+  assets.set('docs-init.js', { body: Buffer.from(DOCS_INIT), type: 'text/javascript; charset=utf-8' });
+
+  app.get('/docs', (c) =>
+    c.html(DOCS_PAGE, 200, {
+      'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+    }),
+  );
+  app.get('/docs/assets/:name', (c) => {
+    const asset = assets.get(c.req.param('name'));
+    if (!asset) return c.notFound();
+    return c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' });
+  });
+}

@@ -1,0 +1,49 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { ProblemError } from '@kontext/core';
+import { contentTypeOf, type BlobUrlSigner } from '@kontext/storage';
+import type { ApiApp, ApiDependencies } from '../env.ts';
+import { problemResponseSpec } from '../openapi-responses.ts';
+
+// GET /v1/blobs/{token}: serves a stored image to whoever holds an unexpired signed URL. Only
+// registered when blobs live on the API's own disk; in the cloud, S3 presigned URLs do this.
+
+const ParamsSchema = z.object({ token: z.string().min(1).max(700).openapi({ param: { name: 'token', in: 'path' } }) });
+const QuerySchema = z.object({
+  expires: z.string().max(12).openapi({ param: { name: 'expires', in: 'query' } }),
+  signature: z.string().max(64).openapi({ param: { name: 'signature', in: 'query' } }),
+});
+
+export function registerGetBlob(app: ApiApp, deps: ApiDependencies, signer: BlobUrlSigner): void {
+  const route = createRoute({
+    method: 'get',
+    path: '/v1/blobs/{token}',
+    tags: ['Generate and edit'],
+    summary: 'Download a result (signed URL)',
+    description: 'The target of result.sample. Needs no API key; the URL itself is the credential until it expires.',
+    request: { params: ParamsSchema, query: QuerySchema },
+    responses: {
+      200: { description: 'The image bytes.', content: { 'image/png': { schema: z.string().openapi({ format: 'binary' }) } } },
+      403: problemResponseSpec('The URL is expired or its signature is wrong.'),
+      404: problemResponseSpec('The blob no longer exists.'),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const { token } = c.req.valid('param');
+    const { expires, signature } = c.req.valid('query');
+    const check = signer.verify(token, expires, signature);
+    if (!check.ok) {
+      throw new ProblemError(
+        'forbidden',
+        check.reason === 'expired' ? 'this link has expired; poll get_result for a fresh one' : 'this link is not valid',
+      );
+    }
+    const bytes = await deps.ctx.storage.get(check.key);
+    if (!bytes) throw new ProblemError('not_found', 'this file no longer exists');
+    const maxAge = Math.max(0, Number(expires) - Math.floor(Date.now() / 1000));
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+      'content-type': contentTypeOf(check.key),
+      'cache-control': `private, max-age=${maxAge}`,
+      'x-content-type-options': 'nosniff',
+    });
+  });
+}

@@ -1,0 +1,64 @@
+import { relative } from 'node:path';
+import { errorFields } from '@kontext/services';
+import { loadLocalConfig } from './config.ts';
+import { DEV_API_KEY_FILE } from './dev-credentials.ts';
+import { startLocalPlatform, type LocalPlatform } from './platform.ts';
+
+// The platform process that `npm start`'s supervisor (main.ts) runs in its own process group.
+// It shuts down in order (HTTP, workers, sweeper, database pool, Postgres last) when the
+// supervisor asks over IPC, or when the supervisor disappears (the IPC channel closes).
+
+const config = loadLocalConfig(process.env);
+let platform: LocalPlatform | undefined;
+let stopping: Promise<void> | undefined;
+
+function shutdown(reason: string): Promise<void> {
+  stopping ??= (async () => {
+    process.stdout.write(`\nStopping (${reason})...\n`);
+    try {
+      await platform?.stop();
+      process.stdout.write('Stopped.\n');
+    } catch (error) {
+      process.stderr.write(`Unclean shutdown: ${JSON.stringify(errorFields(error))}\n`);
+      process.exitCode = 1;
+    }
+    process.exit();
+  })();
+  return stopping;
+}
+
+process.on('message', (message: unknown) => {
+  if (typeof message === 'object' && message !== null && 'type' in message && message.type === 'shutdown') {
+    void shutdown('stop requested');
+  }
+});
+process.on('disconnect', () => void shutdown('supervisor went away'));
+
+try {
+  platform = await startLocalPlatform({ config });
+} catch (error) {
+  process.stderr.write(`The platform could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+const show = (path: string) => {
+  const near = relative(process.cwd(), path);
+  return near.startsWith('..') ? path : near || '.';
+};
+const lines = [
+  '',
+  'FLUX.1 Kontext platform is running on this machine (preview engine: CPU, no model weights).',
+  `  API        ${platform.publicBaseUrl}`,
+  `  Docs       ${platform.publicBaseUrl}/docs`,
+  `  Dev key    ${platform.devApiKey}   (saved in ${show(`${config.dataDir}/${DEV_API_KEY_FILE}`)})`,
+  platform.embeddedDatabase
+    ? `  Database   embedded Postgres, data in ${show(`${config.dataDir}/postgres`)}`
+    : '  Database   external (DATABASE_URL)',
+  `  Images     ${show(`${config.dataDir}/blobs`)}`,
+];
+if (config.ALLOW_PRIVATE_URL_INPUTS) {
+  lines.push('  Note       URL inputs may reach loopback and private networks (ALLOW_PRIVATE_URL_INPUTS=true, for local development only).');
+}
+lines.push('', `Try it:  curl -s -X POST ${platform.publicBaseUrl}/v1/flux-kontext-dev -H "x-key: $(cat ${show(`${config.dataDir}/${DEV_API_KEY_FILE}`)})" -H 'content-type: application/json' -d '{"prompt":"a red bicycle"}'`, 'Press Ctrl-C to stop.', '');
+process.stdout.write(lines.join('\n'));
+process.send?.({ type: 'ready', url: platform.url, publicBaseUrl: platform.publicBaseUrl });

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createApp, startServer, type RunningServer } from '@kontext/api';
+import { connectDatabase, migrateDatabase } from '@kontext/db';
+import { PREVIEW_ENGINE_ID, PreviewEngine, WorkerAgent } from '@kontext/gpu-worker';
+import type { Resolver } from '@kontext/net';
+import { PostgresQueue } from '@kontext/queue';
+import { createLogger, createServiceContext, errorFields, sweepJobs, type Logger, type ServiceContext } from '@kontext/services';
+import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
+import type { LocalConfig } from './config.ts';
+import { ensureDevCredentials } from './dev-credentials.ts';
+import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres.ts';
+import { findFreePort } from './free-port.ts';
+
+// The one-machine composition root: embedded (or external) Postgres, files on disk, the Postgres
+// queue, the API server, worker loops with the preview engine and the sweeper, in one process.
+
+export const PLATFORM_VERSION = '0.1.0';
+
+export interface LocalPlatformOptions {
+  config: LocalConfig;
+  log?: Logger;
+  /** DNS for URL inputs (tests aim hostnames at chosen addresses). */
+  resolve?: Resolver;
+}
+
+export interface LocalPlatform {
+  /** Where the API listens. */
+  url: string;
+  publicBaseUrl: string;
+  devApiKey: string;
+  databaseUrl: string;
+  embeddedDatabase: boolean;
+  ctx: ServiceContext;
+  workers: WorkerAgent[];
+  stop(): Promise<void>;
+}
+
+export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
+  const { config } = options;
+  const log = options.log ?? createLogger({ level: config.LOG_LEVEL, base: { service: 'platform' } });
+  await mkdir(config.dataDir, { recursive: true });
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => log.error('shutdown step failed', errorFields(error)));
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    let embedded: RunningPostgres | undefined;
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      embedded = await startEmbeddedPostgres({ directory: join(config.dataDir, 'postgres'), database: 'kontext' });
+      cleanups.push(() => embedded!.stop());
+      databaseUrl = embedded.url;
+    }
+    await migrateDatabase(databaseUrl);
+
+    const database = connectDatabase(databaseUrl, { applicationName: 'kontext-local', maxConnections: 10 + config.WORKER_LOOPS * 2 });
+    cleanups.push(() => database.close());
+    const queue = new PostgresQueue(database.sql);
+    cleanups.push(() => queue.close());
+
+    const port = config.PORT === 0 ? await findFreePort() : config.PORT;
+    const publicBaseUrl = config.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://localhost:${port}`;
+    const signer = new BlobUrlSigner(await readOrCreateSecret(join(config.dataDir, 'url-signing-secret')), publicBaseUrl);
+    const ctx = createServiceContext({
+      db: database.db,
+      queue,
+      storage: new FilesystemBlobStore({ root: join(config.dataDir, 'blobs'), signer }),
+      settings: {
+        publicBaseUrl,
+        signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
+        leaseSeconds: config.LEASE_SECONDS,
+        maxAttempts: config.MAX_ATTEMPTS,
+        queueTimeoutSeconds: config.QUEUE_TIMEOUT_SECONDS,
+        urlInputs: { allowPrivateNetworks: config.ALLOW_PRIVATE_URL_INPUTS },
+      },
+      ...(config.catalog ? { catalog: config.catalog } : {}),
+      log,
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+    });
+
+    const dev = await ensureDevCredentials(ctx, config.dataDir);
+
+    const engine = new PreviewEngine({ stepDelayMs: config.PREVIEW_STEP_DELAY_MS });
+    await engine.start();
+    const pools = [...new Set(ctx.catalog.map((profile) => profile.enginePool))];
+    const workers = pools.flatMap((enginePool) =>
+      Array.from({ length: config.WORKER_LOOPS }, () => new WorkerAgent({ ctx, engine, enginePool })),
+    );
+    for (const worker of workers) worker.start();
+    cleanups.push(async () => {
+      await Promise.all(workers.map((worker) => worker.stop(5_000)));
+      await engine.stop();
+    });
+
+    const sweeper = startSweeper(ctx, Math.max(500, (config.LEASE_SECONDS * 1000) / 2));
+    cleanups.push(sweeper.stop);
+
+    const app = createApp({ ctx, maxBodyBytes: config.MAX_BODY_BYTES, localBlobs: { signer }, version: PLATFORM_VERSION });
+    const server: RunningServer = await startServer(app, { port, hostname: config.HOST });
+    cleanups.push(() => server.close());
+
+    log.info('platform ready', {
+      url: server.url,
+      engine: PREVIEW_ENGINE_ID,
+      workerLoops: workers.length,
+      embeddedDatabase: embedded !== undefined,
+      allowPrivateUrlInputs: config.ALLOW_PRIVATE_URL_INPUTS,
+    });
+
+    return {
+      url: server.url,
+      publicBaseUrl,
+      devApiKey: dev.key,
+      databaseUrl,
+      embeddedDatabase: embedded !== undefined,
+      ctx,
+      workers,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function startSweeper(ctx: ServiceContext, intervalMs: number): { stop: () => Promise<void> } {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    // One sweep at a time: a slow sweep is skipped over, not queued behind.
+    running ??= sweepJobs({ ctx, input: {} })
+      .catch((error: unknown) => ctx.log.error('sweep failed', errorFields(error)))
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+async function readOrCreateSecret(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

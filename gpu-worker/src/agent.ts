@@ -1,0 +1,250 @@
+import { heartbeatIntervalMs, isProblemError, jobQueueName, newId } from '@kontext/core';
+import type { ReceivedMessage } from '@kontext/queue';
+import {
+  claimJob,
+  completeJob,
+  errorFields,
+  failJob,
+  loadJobInputs,
+  releaseJob,
+  renewJobLease,
+  reportJobProgress,
+  type Logger,
+  type ServiceContext,
+} from '@kontext/services';
+import type { JobRow, WorkerLease } from '@kontext/services';
+import { z } from 'zod';
+import { EngineCanceled, EngineError, type Engine } from './engine.ts';
+
+// The worker agent: queue -> claim -> inputs -> engine -> storage -> complete -> ack. It owns
+// every side effect; the engine only computes. Each message is handled idempotently: a duplicate
+// or stale message loses the claim and is dropped, a lost lease stops the engine, a retryable
+// failure hands the job back for another attempt.
+
+const JobMessageSchema = z.object({ jobId: z.string().min(1).max(100) });
+
+export interface WorkerAgentOptions {
+  ctx: ServiceContext;
+  engine: Engine;
+  enginePool: string;
+  /** Stable for the life of this loop; recorded as the lease owner. */
+  workerId?: string;
+  /** Long-poll wait per receive. */
+  receiveWaitSeconds?: number;
+  /** Progress writes per job are at most this frequent (the last step is always written). */
+  progressIntervalMs?: number;
+  /** Delay before a job handed back after a retryable failure becomes visible again. */
+  retryDelaySeconds?: number;
+}
+
+export class WorkerAgent {
+  readonly workerId: string;
+  readonly #ctx: ServiceContext;
+  readonly #engine: Engine;
+  readonly #queue: string;
+  readonly #log: Logger;
+  readonly #receiveWaitSeconds: number;
+  readonly #progressIntervalMs: number;
+  readonly #retryDelaySeconds: number;
+  readonly #stopping = new AbortController();
+  #jobAbort: AbortController | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: WorkerAgentOptions) {
+    this.workerId = options.workerId ?? newId('worker');
+    this.#ctx = options.ctx;
+    this.#engine = options.engine;
+    this.#queue = jobQueueName(options.enginePool);
+    this.#log = options.ctx.log.child({ workerId: this.workerId, engine: options.engine.id });
+    this.#receiveWaitSeconds = options.receiveWaitSeconds ?? 10;
+    this.#progressIntervalMs = options.progressIntervalMs ?? 200;
+    this.#retryDelaySeconds = options.retryDelaySeconds ?? 2;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /**
+   * Stops receiving. The job in hand may finish within `drainMs`; after that it is canceled and
+   * handed back to the queue for another worker, so a shutdown never strands a job.
+   */
+  async stop(drainMs = 10_000): Promise<void> {
+    this.#stopping.abort('worker stopping');
+    const timer = setTimeout(() => this.#jobAbort?.abort('worker shutting down'), drainMs);
+    try {
+      await this.#loop;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stopping.signal;
+    while (!signal.aborted) {
+      let messages: ReceivedMessage[];
+      try {
+        messages = await this.#ctx.queue.receive(this.#queue, {
+          maxMessages: 1,
+          waitSeconds: this.#receiveWaitSeconds,
+          visibilitySeconds: this.#ctx.settings.leaseSeconds,
+          signal,
+        });
+      } catch (error) {
+        if (signal.aborted) break;
+        this.#log.error('queue receive failed', errorFields(error));
+        await sleep(1000, signal);
+        continue;
+      }
+      for (const message of messages) {
+        try {
+          await this.#handle(message);
+        } catch (error) {
+          // Infrastructure failure outside a claim: leave the message to reappear after its visibility timeout.
+          this.#log.error('message handling failed', { messageId: message.messageId, ...errorFields(error) });
+        }
+      }
+    }
+  }
+
+  async #handle(message: ReceivedMessage): Promise<void> {
+    const parsed = JobMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      this.#log.warn('dropping malformed job message', { messageId: message.messageId });
+      await this.#ctx.queue.ack(this.#queue, message.receipt);
+      return;
+    }
+    const { jobId } = parsed.data;
+    const claim = await claimJob({ ctx: this.#ctx, input: { jobId, workerId: this.workerId } });
+    if (!claim.claimed) {
+      // Duplicate, stale or already-finished: the database says so, the message goes.
+      this.#log.debug('message dropped', { jobId, reason: claim.reason, receiveCount: message.receiveCount });
+      await this.#ctx.queue.ack(this.#queue, message.receipt);
+      return;
+    }
+    await this.#run1(claim.job, claim.lease, message);
+  }
+
+  async #run1(job: JobRow, lease: WorkerLease, message: ReceivedMessage): Promise<void> {
+    const log = this.#log.child({ jobId: job.id, attempt: lease.attempt });
+    const abort = new AbortController();
+    this.#jobAbort = abort;
+    const heartbeat = setInterval(() => {
+      void this.#heartbeat(lease, message, abort, log);
+    }, heartbeatIntervalMs({ leaseSeconds: this.#ctx.settings.leaseSeconds, maxAttempts: job.maxAttempts }));
+    const ctx = this.#ctx;
+    try {
+      log.info('job started', { model: job.model, steps: job.steps, width: job.width, height: job.height });
+      const inputs = await loadJobInputs({ ctx, input: { jobId: job.id } });
+      let lastWrite = 0;
+      const output = await this.#engine.predict(
+        {
+          jobId: job.id,
+          model: job.model,
+          prompt: job.prompt,
+          images: inputs.map((i) => ({ bytes: i.bytes, format: i.format, role: i.role })),
+          seed: job.seed,
+          width: job.width,
+          height: job.height,
+          steps: job.steps,
+          guidance: job.guidance,
+          outputFormat: job.outputFormat,
+        },
+        {
+          signal: abort.signal,
+          onProgress: ({ step, totalSteps }) => {
+            const now = Date.now();
+            if (step < totalSteps && now - lastWrite < this.#progressIntervalMs) return;
+            lastWrite = now;
+            reportJobProgress({ ctx, input: { lease, progress: step / totalSteps, engine: this.#engine.id } }).catch(
+              (error: unknown) => log.warn('progress write failed', errorFields(error)),
+            );
+          },
+        },
+      );
+      const outcome = await completeJob({
+        ctx,
+        input: {
+          lease,
+          tenantId: job.tenantId,
+          expected: { width: job.width, height: job.height, format: job.outputFormat },
+          output: output.image,
+          engine: this.#engine.id,
+        },
+      });
+      if (outcome.completed) {
+        log.info('job succeeded', { assetId: outcome.assetId });
+      } else if (outcome.reason === 'bad_output') {
+        log.error('engine output rejected', { reason: outcome.message });
+        await failJob({ ctx, input: { lease, message: outcome.message, engine: this.#engine.id } });
+      } else {
+        log.warn('lease lost before completion; result discarded');
+      }
+      await ctx.queue.ack(this.#queue, message.receipt);
+    } catch (error) {
+      await this.#onFailure(error, job, lease, message, abort, log);
+    } finally {
+      clearInterval(heartbeat);
+      this.#jobAbort = undefined;
+    }
+  }
+
+  async #onFailure(
+    error: unknown,
+    job: JobRow,
+    lease: WorkerLease,
+    message: ReceivedMessage,
+    abort: AbortController,
+    log: Logger,
+  ): Promise<void> {
+    const ctx = this.#ctx;
+    if (abort.signal.reason === 'lease lost') {
+      log.warn('job abandoned: lease lost');
+      await ctx.queue.ack(this.#queue, message.receipt);
+      return;
+    }
+    const retryable =
+      error instanceof EngineCanceled ||
+      (error instanceof EngineError && error.retryable) ||
+      (isProblemError(error) ? error.retryable : !(error instanceof EngineError));
+    if (retryable) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const outcome = await releaseJob({
+        ctx,
+        input: { lease, enginePool: job.enginePool, receipt: message.receipt, reason, retryDelaySeconds: this.#retryDelaySeconds },
+      });
+      log.warn('job handed back', { outcome, ...errorFields(error) });
+      return;
+    }
+    const text = error instanceof Error ? error.message : String(error);
+    await failJob({ ctx, input: { lease, message: text, engine: this.#engine.id } });
+    await ctx.queue.ack(this.#queue, message.receipt);
+    log.error('job failed', errorFields(error));
+  }
+
+  async #heartbeat(lease: WorkerLease, message: ReceivedMessage, abort: AbortController, log: Logger): Promise<void> {
+    try {
+      const held = await renewJobLease({ ctx: this.#ctx, input: { lease } });
+      if (!held) {
+        abort.abort('lease lost');
+        return;
+      }
+      await this.#ctx.queue.extendVisibility(this.#queue, message.receipt, this.#ctx.settings.leaseSeconds);
+    } catch (error) {
+      // One missed heartbeat is survivable (three per lease); the next one retries.
+      log.warn('heartbeat failed', errorFields(error));
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,3 @@
+export * from './engine.ts';
+export { PreviewEngine, PREVIEW_ENGINE_ID, type PreviewEngineOptions } from './preview-engine.ts';
+export { WorkerAgent, type WorkerAgentOptions } from './agent.ts';

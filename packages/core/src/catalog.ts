@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+// Model profiles are operator settings: the three BFL route names are profiles over the open
+// FLUX.1 Kontext [dev] weights (that is what self-hosters can run), differing in sampling
+// settings and price. The catalog is data, validated at start; nothing else hard-codes a model.
+
+export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+export const ModelProfileSchema = z
+  .object({
+    id: z.string().regex(MODEL_ID_PATTERN),
+    displayName: z.string().min(1).max(100),
+    description: z.string().max(500),
+    /** Which weights the engine pool runs for this profile, stated so nobody mistakes a profile for another model. */
+    weights: z.string().min(1).max(100),
+    /** The worker pool (queue) that serves this profile. */
+    enginePool: z.string().regex(MODEL_ID_PATTERN),
+    defaultSteps: z.number().int().min(1).max(100),
+    maxSteps: z.number().int().min(1).max(100),
+    defaultGuidance: z.number().min(0).max(20),
+    /** Price of one image in credits (1 credit = $0.01). */
+    priceCredits: z.number().int().min(0).max(1_000_000),
+    maxInputImages: z.number().int().min(0).max(4),
+  })
+  .refine((p) => p.defaultSteps <= p.maxSteps, { message: 'defaultSteps must not exceed maxSteps', path: ['defaultSteps'] });
+
+export type ModelProfile = z.infer<typeof ModelProfileSchema>;
+
+export const ModelCatalogSchema = z
+  .array(ModelProfileSchema)
+  .min(1)
+  .refine((profiles) => new Set(profiles.map((p) => p.id)).size === profiles.length, { message: 'model ids must be unique' });
+
+export type ModelCatalog = z.infer<typeof ModelCatalogSchema>;
+
+const KONTEXT_DEV_WEIGHTS = 'FLUX.1-Kontext-dev';
+
+export const DEFAULT_MODEL_CATALOG: ModelCatalog = [
+  {
+    id: 'flux-kontext-dev',
+    displayName: 'FLUX.1 Kontext [dev]',
+    description: 'The open FLUX.1 Kontext [dev] weights with the reference sampling settings.',
+    weights: KONTEXT_DEV_WEIGHTS,
+    enginePool: 'kontext-dev',
+    defaultSteps: 28,
+    maxSteps: 50,
+    defaultGuidance: 2.5,
+    priceCredits: 2,
+    maxInputImages: 4,
+  },
+  {
+    id: 'flux-kontext-pro',
+    displayName: 'Kontext pro profile',
+    description: "BFL-compatible route name; served by the open [dev] weights at BFL's pro price.",
+    weights: KONTEXT_DEV_WEIGHTS,
+    enginePool: 'kontext-dev',
+    defaultSteps: 28,
+    maxSteps: 50,
+    defaultGuidance: 2.5,
+    priceCredits: 4,
+    maxInputImages: 4,
+  },
+  {
+    id: 'flux-kontext-max',
+    displayName: 'Kontext max profile',
+    description: 'BFL-compatible route name; served by the open [dev] weights with more sampling steps.',
+    weights: KONTEXT_DEV_WEIGHTS,
+    enginePool: 'kontext-dev',
+    defaultSteps: 50,
+    maxSteps: 50,
+    defaultGuidance: 2.5,
+    priceCredits: 8,
+    maxInputImages: 4,
+  },
+];
+
+export function findProfile(catalog: ModelCatalog, id: string): ModelProfile | undefined {
+  return catalog.find((profile) => profile.id === id);
+}

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { BflStatusSchema, JobStatusSchema } from './job-state.ts';
+import { parseAspectRatio } from './sizes.ts';
+
+// The wire contract. These schemas validate requests, type the code and generate /openapi.json.
+// Field names follow BFL's API so existing clients work by changing only the base URL.
+
+export const MAX_INPUT_IMAGES = 4;
+export const INPUT_IMAGE_FIELDS = ['input_image', 'input_image_2', 'input_image_3', 'input_image_4'] as const;
+export type InputImageField = (typeof INPUT_IMAGE_FIELDS)[number];
+
+/** Longest prompt accepted; T5 reads 512 tokens, so anything near this is already truncated by the model. */
+export const MAX_PROMPT_CHARS = 10_000;
+/** Bound on one image field's text (base64 of a 20 MB file is ~27 MB); the body limit is the real cap. */
+const MAX_IMAGE_FIELD_CHARS = 40_000_000;
+
+export const OUTPUT_FORMATS = ['png', 'jpeg'] as const;
+export const OutputFormatSchema = z.enum(OUTPUT_FORMATS);
+export type OutputFormat = z.infer<typeof OutputFormatSchema>;
+/** PNG by default: lossless, so iterative edits do not accumulate compression artefacts. */
+export const DEFAULT_OUTPUT_FORMAT: OutputFormat = 'png';
+
+const imageField = (label: string) =>
+  z
+    .string()
+    .min(1)
+    .max(MAX_IMAGE_FIELD_CHARS)
+    .nullish()
+    .describe(`${label}: base64 (with or without a data: prefix) or an http(s) URL of a PNG, JPEG or WebP image.`);
+
+export const SubmitRequestSchema = z
+  .strictObject({
+    prompt: z
+      .string()
+      .max(MAX_PROMPT_CHARS)
+      .refine((text) => text.trim().length > 0, { message: 'must not be empty' })
+      .describe('What to generate, or how to edit the input image.'),
+    input_image: imageField('The image to edit; omit for text-to-image'),
+    input_image_2: imageField('Reference image 2 (character or style)'),
+    input_image_3: imageField('Reference image 3'),
+    input_image_4: imageField('Reference image 4'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .nullish()
+      .describe('Same seed and inputs give the same image. Omitted or null: a random seed, reported in the result.'),
+    aspect_ratio: z
+      .string()
+      .max(9)
+      .nullish()
+      .superRefine((value, ctx) => {
+        if (value == null) return;
+        const parsed = parseAspectRatio(value);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+      })
+      .describe('"W:H" between 21:9 and 9:21. Default: the input image\'s ratio, else 1:1. Output is about 1 megapixel.'),
+    output_format: OutputFormatSchema.nullish().describe('png (default) or jpeg.'),
+    webhook_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2083)
+      .nullish()
+      .describe('Called when the job finishes (delivered by the webhook dispatcher).'),
+    webhook_secret: z.string().min(1).max(256).nullish().describe('Secret used to sign webhook deliveries.'),
+    prompt_upsampling: z
+      .boolean()
+      .nullish()
+      .refine((value) => value !== true, { message: 'prompt upsampling is not available on this platform; send false or omit it' })
+      .describe('Accepted for compatibility; must be false.'),
+    safety_tolerance: z.number().int().min(0).max(6).nullish().describe('0 (strict) to 6 (permissive); default 2.'),
+    steps: z.number().int().min(1).max(100).nullish().describe('Sampling steps; default and maximum come from the model profile.'),
+    guidance: z.number().min(1).max(10).nullish().describe('Guidance scale; default from the model profile.'),
+  })
+  .meta({ id: 'SubmitRequest' });
+
+export type SubmitRequest = z.infer<typeof SubmitRequestSchema>;
+
+/** Fields some clients send that Kontext cannot honour, with the reason given back in the 422. */
+export const UNSUPPORTED_FIELDS: Record<string, string> = {
+  width: 'not supported by Kontext models; use aspect_ratio (the output is about 1 megapixel)',
+  height: 'not supported by Kontext models; use aspect_ratio (the output is about 1 megapixel)',
+  raw: 'raw mode is not supported by Kontext models',
+  mask: 'masks are not supported: Kontext edits from the prompt alone',
+  image_prompt: 'image_prompt is not supported; send reference images as input_image_2..input_image_4',
+  image_prompt_strength: 'image_prompt is not supported; send reference images as input_image_2..input_image_4',
+  interval: 'interval is not supported by Kontext models',
+};
+
+/** The message for a field the schema does not know, naming the limit when it is an extra image. */
+export function unknownFieldMessage(field: string): string {
+  if (/^input_image_\d+$/.test(field)) {
+    return `at most ${MAX_INPUT_IMAGES} input images are supported (input_image, input_image_2 .. input_image_${MAX_INPUT_IMAGES}); this field would be dropped, so the request is refused`;
+  }
+  return UNSUPPORTED_FIELDS[field] ?? 'unknown field';
+}
+
+export const SubmitResponseSchema = z
+  .object({
+    id: z.string().describe('The job id.'),
+    polling_url: z.url().describe('Absolute URL to poll for the result.'),
+    cost: z.number().describe('Price of this request in credits (1 credit = $0.01).'),
+    input_mp: z.number().describe('Megapixels of the input images, summed.'),
+    output_mp: z.number().describe('Megapixels of the output image.'),
+  })
+  .meta({ id: 'SubmitResponse' });
+
+export type SubmitResponse = z.infer<typeof SubmitResponseSchema>;
+
+export const ResultSchema = z
+  .object({
+    sample: z.url().describe('Signed URL of the image; expires (default 10 minutes), poll again for a fresh one.'),
+    prompt: z.string(),
+    seed: z.number().int(),
+    start_time: z.number().describe('Unix seconds when a worker started the job.'),
+    end_time: z.number().describe('Unix seconds when the job finished.'),
+    duration: z.number().describe('Seconds from start to end.'),
+  })
+  .meta({ id: 'Result' });
+
+export const JobDetailsSchema = z
+  .object({
+    status: JobStatusSchema.describe('The platform\'s own job status.'),
+    model: z.string(),
+    engine: z.string().nullable().describe('The engine that produced (or is producing) the image.'),
+    width: z.number().int(),
+    height: z.number().int(),
+    output_format: OutputFormatSchema,
+    error: z.string().optional().describe('Why the job failed, when it did.'),
+    reason: z.string().optional().describe('Machine-readable reason for an Error status (e.g. canceled).'),
+  })
+  .meta({ id: 'JobDetails' });
+
+export const GetResultResponseSchema = z
+  .object({
+    id: z.string(),
+    status: BflStatusSchema,
+    result: ResultSchema.nullable(),
+    progress: z.number().min(0).max(1).nullable(),
+    details: JobDetailsSchema.nullable(),
+  })
+  .meta({ id: 'GetResultResponse' });
+
+export type GetResultResponse = z.infer<typeof GetResultResponseSchema>;
+
+export const PublicModelSchema = z
+  .object({
+    id: z.string(),
+    display_name: z.string(),
+    description: z.string(),
+    weights: z.string(),
+    default_steps: z.number().int(),
+    max_steps: z.number().int(),
+    default_guidance: z.number(),
+    price_credits: z.number().int(),
+    max_input_images: z.number().int(),
+    submit_path: z.string(),
+  })
+  .meta({ id: 'Model' });
+
+export const ModelListSchema = z.object({ data: z.array(PublicModelSchema) }).meta({ id: 'ModelList' });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().describe('Human-readable explanation; BFL clients print this.'),
+    instance: z.string().optional(),
+    request_id: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .catchall(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  .meta({ id: 'Problem' });
+
+export type Problem = z.infer<typeof ProblemSchema>;
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    database: z.enum(['ok', 'unreachable']),
+    version: z.string(),
+  })
+  .meta({ id: 'Health' });

@@ -1,0 +1,38 @@
+import postgres from 'postgres';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import * as schema from './schema.ts';
+
+export type Database = PostgresJsDatabase<typeof schema>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Either the database or an open transaction: repositories accept both so verbs compose them. */
+export type Executor = Database | Transaction;
+export type SqlClient = postgres.Sql;
+
+export interface DatabaseHandle {
+  db: Database;
+  sql: SqlClient;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** Connections in this process's pool. */
+  maxConnections?: number;
+  /** Name shown in pg_stat_activity, so an operator can tell API, worker and sweeper apart. */
+  applicationName?: string;
+}
+
+export function connectDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
+  const sql = postgres(url, {
+    max: options.maxConnections ?? 10,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'kontext' },
+  });
+  const db = drizzle(sql, { schema });
+  return {
+    db,
+    sql,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

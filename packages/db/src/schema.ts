@@ -1,0 +1,182 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  real,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { JOB_STATUSES } from '@kontext/core';
+
+// The schema is the source of truth for tenants, keys, jobs, assets and lineage. Migrations are
+// generated from this file by drizzle-kit and checked in (packages/db/migrations).
+// Credits, ledger and usage tables belong to billing and arrive with it.
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+};
+
+export const jobStatus = pgEnum('job_status', JOB_STATUSES);
+export const assetKind = pgEnum('asset_kind', ['input', 'output']);
+export const imageFormat = pgEnum('image_format', ['png', 'jpeg', 'webp']);
+export const outputFormat = pgEnum('output_format', ['png', 'jpeg']);
+export const apiKeyMode = pgEnum('api_key_mode', ['live', 'test']);
+
+export const tenants = pgTable('tenants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  ...timestamps,
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    name: text('name').notNull(),
+    mode: apiKeyMode('mode').notNull(),
+    /** SHA-256 of the whole key; the plaintext is shown once and never stored. */
+    keyHash: text('key_hash').notNull(),
+    displayPrefix: text('display_prefix').notNull(),
+    lastFour: text('last_four').notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('api_keys_key_hash_idx').on(t.keyHash), index('api_keys_tenant_idx').on(t.tenantId)],
+);
+
+export const assets = pgTable(
+  'assets',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    kind: assetKind('kind').notNull(),
+    /** SHA-256 of the stored bytes, hex. */
+    contentHash: text('content_hash').notNull(),
+    byteSize: integer('byte_size').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    format: imageFormat('format').notNull(),
+    storageKey: text('storage_key').notNull(),
+    /** For outputs: the job that produced the image and the engine that ran it. */
+    producingJobId: text('producing_job_id'),
+    engine: text('engine'),
+    ...timestamps,
+  },
+  (t) => [
+    // Inputs are stored once per tenant and content: a re-upload reuses the asset.
+    uniqueIndex('assets_input_content_idx').on(t.tenantId, t.contentHash).where(sql`${t.kind} = 'input'`),
+    // One output asset per job, whatever happens to the workers.
+    uniqueIndex('assets_output_job_idx').on(t.producingJobId).where(sql`${t.kind} = 'output'`),
+    index('assets_tenant_created_idx').on(t.tenantId, t.createdAt),
+  ],
+);
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    apiKeyId: text('api_key_id')
+      .notNull()
+      .references(() => apiKeys.id),
+    requestId: text('request_id').notNull(),
+    model: text('model').notNull(),
+    enginePool: text('engine_pool').notNull(),
+    status: jobStatus('status').notNull().default('queued'),
+    prompt: text('prompt').notNull(),
+    seed: bigint('seed', { mode: 'number' }).notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    aspectRatio: text('aspect_ratio'),
+    outputFormat: outputFormat('output_format').notNull(),
+    steps: smallint('steps').notNull(),
+    guidance: real('guidance').notNull(),
+    safetyTolerance: smallint('safety_tolerance').notNull(),
+    costCredits: integer('cost_credits').notNull(),
+    inputMegapixels: doublePrecision('input_mp').notNull(),
+    outputMegapixels: doublePrecision('output_mp').notNull(),
+    webhookUrl: text('webhook_url'),
+    webhookSecret: text('webhook_secret'),
+    progress: real('progress'),
+    attempts: smallint('attempts').notNull().default(0),
+    maxAttempts: smallint('max_attempts').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true, mode: 'date' }),
+    engine: text('engine'),
+    errorMessage: text('error_message'),
+    outputAssetId: text('output_asset_id').references(() => assets.id),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    ...timestamps,
+  },
+  (t) => [
+    index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt),
+    // The lease sweeper's scan: running jobs ordered by expiry.
+    index('jobs_running_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
+    check('jobs_progress_range', sql`${t.progress} IS NULL OR (${t.progress} >= 0 AND ${t.progress} <= 1)`),
+    check('jobs_attempts_bound', sql`${t.attempts} >= 0 AND ${t.attempts} <= ${t.maxAttempts}`),
+  ],
+);
+
+/** Lineage edges: which assets a job consumed, in order and with a role. */
+export const jobInputs = pgTable(
+  'job_inputs',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    position: smallint('position').notNull(),
+    assetId: text('asset_id')
+      .notNull()
+      .references(() => assets.id),
+    role: text('role', { enum: ['context', 'reference'] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.position] }), index('job_inputs_asset_idx').on(t.assetId)],
+);
+
+/**
+ * Transactional outbox for queue dispatch: written with the job, deleted once the queue accepted
+ * the message. The sweeper relays rows left behind by a crash between commit and send.
+ */
+export const dispatchOutbox = pgTable('dispatch_outbox', {
+  jobId: text('job_id')
+    .primaryKey()
+    .references(() => jobs.id),
+  ...timestamps,
+});
+
+/**
+ * The Postgres queue adapter's storage (SQS plays this part in the cloud). A dead-lettered
+ * message moves to the queue named `<queue>.dlq`, as an SQS redrive policy would move it.
+ */
+export const queueMessages = pgTable(
+  'queue_messages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    queue: text('queue').notNull(),
+    body: jsonb('body').notNull(),
+    visibleAt: timestamp('visible_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    receiveCount: integer('receive_count').notNull().default(0),
+    receipt: text('receipt'),
+    ...timestamps,
+  },
+  (t) => [index('queue_messages_ready_idx').on(t.queue, t.visibleAt, t.id)],
+);

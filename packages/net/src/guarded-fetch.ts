@@ -1,0 +1,179 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { isPublicAddress } from './address-policy.ts';
+
+// Every outbound request the platform makes on a user's behalf goes through here: http(s) only,
+// no credentials in URLs, every resolved address checked before connecting (and the connection
+// pinned to the checked address, so DNS rebinding cannot swap it), redirects followed by hand and
+// each hop checked again, bounded time and size.
+
+export type GuardedFetchFailure =
+  | 'invalid_url'
+  | 'blocked_address'
+  | 'dns_failure'
+  | 'too_many_redirects'
+  | 'http_status'
+  | 'too_large'
+  | 'timeout'
+  | 'network';
+
+export class GuardedFetchError extends Error {
+  constructor(
+    readonly reason: GuardedFetchFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GuardedFetchError';
+  }
+}
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+export interface GuardedFetchOptions {
+  /** Local development only: lets requests reach loopback and private networks. */
+  allowPrivateNetworks: boolean;
+  maxBytes: number;
+  timeoutMs: number;
+  maxRedirects: number;
+  /** Injected in tests to simulate hostnames resolving to chosen addresses. */
+  resolve?: Resolver;
+  headers?: Record<string, string>;
+}
+
+export interface GuardedResponse {
+  bytes: Uint8Array;
+  contentType: string | null;
+  finalUrl: string;
+}
+
+const defaultResolver: Resolver = async (hostname) => {
+  const results = await dnsLookup(hostname, { all: true, verbatim: true });
+  return results.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
+};
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export async function guardedFetch(url: string, options: GuardedFetchOptions): Promise<GuardedResponse> {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  let current = url;
+  for (let hop = 0; hop <= options.maxRedirects; hop++) {
+    const target = parseTarget(current);
+    const address = await resolveChecked(target, options);
+    const response = await requestOnce(target, address, options, deadline);
+    if (response.kind === 'redirect') {
+      current = new URL(response.location, target).toString();
+      continue;
+    }
+    return { bytes: response.bytes, contentType: response.contentType, finalUrl: current };
+  }
+  throw new GuardedFetchError('too_many_redirects', `more than ${options.maxRedirects} redirects`);
+}
+
+function parseTarget(text: string): URL {
+  let target: URL;
+  try {
+    target = new URL(text);
+  } catch {
+    throw new GuardedFetchError('invalid_url', 'not a valid URL');
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new GuardedFetchError('invalid_url', 'only http and https URLs are allowed');
+  }
+  if (target.username || target.password) {
+    throw new GuardedFetchError('invalid_url', 'URLs with credentials are not allowed');
+  }
+  return target;
+}
+
+async function resolveChecked(target: URL, options: GuardedFetchOptions): Promise<ResolvedAddress> {
+  const hostname = target.hostname.replace(/^\[|\]$/g, '');
+  let addresses: ResolvedAddress[];
+  try {
+    addresses = await (options.resolve ?? defaultResolver)(hostname);
+  } catch {
+    throw new GuardedFetchError('dns_failure', `could not resolve ${hostname}`);
+  }
+  const first = addresses[0];
+  if (!first) throw new GuardedFetchError('dns_failure', `could not resolve ${hostname}`);
+  if (!options.allowPrivateNetworks) {
+    // Every address must be public: otherwise a round-robin record could mix in an internal one.
+    const refused = addresses.find((a) => !isPublicAddress(a.address));
+    if (refused) {
+      throw new GuardedFetchError('blocked_address', `${hostname} resolves to a private, loopback or reserved address`);
+    }
+  }
+  return first;
+}
+
+type OnceResult =
+  | { kind: 'redirect'; location: string }
+  | { kind: 'body'; bytes: Uint8Array; contentType: string | null };
+
+function requestOnce(target: URL, pinned: ResolvedAddress, options: GuardedFetchOptions, deadline: AbortSignal): Promise<OnceResult> {
+  // The socket connects to the address we checked, whatever DNS says a moment later.
+  const lookup: LookupFunction = (_hostname, lookupOptions, callback) => {
+    if (lookupOptions.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
+    else callback(null, pinned.address, pinned.family);
+  };
+  const transport = target.protocol === 'https:' ? https : http;
+  return new Promise<OnceResult>((resolve, reject) => {
+    if (deadline.aborted) {
+      reject(new GuardedFetchError('timeout', `no complete response within ${options.timeoutMs} ms`));
+      return;
+    }
+    const request = transport.request(
+      target,
+      { method: 'GET', lookup, headers: { 'user-agent': 'kontext-platform', ...options.headers }, signal: deadline },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        const location = response.headers.location;
+        if (REDIRECT_STATUSES.has(status) && location) {
+          response.resume();
+          resolve({ kind: 'redirect', location });
+          return;
+        }
+        if (status < 200 || status > 299) {
+          response.resume();
+          reject(new GuardedFetchError('http_status', `the server answered HTTP ${status}`));
+          return;
+        }
+        const declared = Number(response.headers['content-length']);
+        if (Number.isFinite(declared) && declared > options.maxBytes) {
+          response.destroy();
+          reject(new GuardedFetchError('too_large', `the response is larger than ${options.maxBytes} bytes`));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let total = 0;
+        response.on('data', (chunk: Buffer) => {
+          total += chunk.length;
+          if (total > options.maxBytes) {
+            response.destroy();
+            reject(new GuardedFetchError('too_large', `the response is larger than ${options.maxBytes} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('end', () => {
+          resolve({ kind: 'body', bytes: new Uint8Array(Buffer.concat(chunks)), contentType: response.headers['content-type'] ?? null });
+        });
+        response.on('error', (error) => reject(mapError(error, deadline, options)));
+      },
+    );
+    request.on('error', (error) => reject(mapError(error, deadline, options)));
+    request.end();
+  });
+}
+
+function mapError(error: unknown, deadline: AbortSignal, options: GuardedFetchOptions): GuardedFetchError {
+  if (error instanceof GuardedFetchError) return error;
+  if (deadline.aborted) return new GuardedFetchError('timeout', `no complete response within ${options.timeoutMs} ms`);
+  return new GuardedFetchError('network', error instanceof Error ? error.message : 'network error');
+}

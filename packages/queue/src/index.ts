@@ -1,0 +1,2 @@
+export * from './port.ts';
+export { PostgresQueue, type PostgresQueueOptions } from './postgres-queue.ts';

@@ -1,0 +1,37 @@
+import { parseApiKey, ProblemError } from '@kontext/core';
+import { findActiveApiKeyByHash, touchApiKeyLastUsed, type ActiveApiKey } from '@kontext/db';
+import type { VerbArgs } from '../context.ts';
+import { errorFields } from '../logger.ts';
+import { hashApiKey } from './hash-api-key.ts';
+
+export type AuthenticatedKey = ActiveApiKey;
+
+const LAST_USED_WRITE_INTERVAL_SECONDS = 60;
+
+/** Missing, malformed, unknown and revoked keys all get this one answer: no oracle for key state. */
+export function unauthorized(): ProblemError {
+  return new ProblemError(
+    'unauthorized',
+    'Missing or invalid API key. Send it in the x-key header (or Authorization: Bearer <key>).',
+  );
+}
+
+/**
+ * Verifies an API key: shape and checksum first (no database for a typo), then the in-process
+ * cache, then one indexed lookup by SHA-256.
+ */
+export async function authenticateApiKey({ ctx, input }: VerbArgs<{ key: string | undefined }>): Promise<AuthenticatedKey> {
+  const key = input.key?.trim();
+  if (!key || !parseApiKey(key).ok) throw unauthorized();
+  const keyHash = hashApiKey(key);
+  const cached = ctx.apiKeyCache.get(keyHash);
+  if (cached) return cached;
+  const found = await findActiveApiKeyByHash(ctx.db, keyHash);
+  if (!found) throw unauthorized();
+  ctx.apiKeyCache.set(keyHash, found);
+  // Off the request path, and throttled in SQL: usage bookkeeping must never fail a request.
+  touchApiKeyLastUsed(ctx.db, found.id, LAST_USED_WRITE_INTERVAL_SECONDS).catch((error: unknown) =>
+    ctx.log.warn('could not record api key use', { apiKeyId: found.id, ...errorFields(error) }),
+  );
+  return found;
+}

@@ -1,0 +1,26 @@
+import type { ModelCatalog } from '@kontext/core';
+import type { Database } from '@kontext/db';
+import type { MessageQueue } from '@kontext/queue';
+import type { BlobStore } from '@kontext/storage';
+import type { ApiKeyCache } from './auth/api-key-cache.ts';
+import type { Logger } from './logger.ts';
+import type { PlatformSettings } from './settings.ts';
+import type { FetchUrlInput } from './images/fetch-url-input.ts';
+
+/** Everything a verb may touch, wired by a composition root (local runner, Lambda, worker). */
+export interface ServiceContext {
+  db: Database;
+  storage: BlobStore;
+  queue: MessageQueue;
+  catalog: ModelCatalog;
+  settings: PlatformSettings;
+  log: Logger;
+  apiKeyCache: ApiKeyCache;
+  /** Fetches a URL input through the SSRF guard; replaceable so tests can point hostnames at loopback. */
+  fetchUrlInput: FetchUrlInput;
+}
+
+export interface VerbArgs<Input> {
+  ctx: ServiceContext;
+  input: Input;
+}

@@ -1,0 +1,35 @@
+import { DEFAULT_MODEL_CATALOG, type ModelCatalog } from '@kontext/core';
+import type { Database } from '@kontext/db';
+import type { MessageQueue } from '@kontext/queue';
+import type { BlobStore } from '@kontext/storage';
+import type { Resolver } from '@kontext/net';
+import { ApiKeyCache } from './auth/api-key-cache.ts';
+import type { ServiceContext } from './context.ts';
+import { createUrlInputFetcher } from './images/fetch-url-input.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { PlatformSettingsSchema, type PlatformSettingsInput } from './settings.ts';
+
+export interface ServiceContextOptions {
+  db: Database;
+  storage: BlobStore;
+  queue: MessageQueue;
+  settings: PlatformSettingsInput;
+  catalog?: ModelCatalog;
+  log?: Logger;
+  /** DNS for URL inputs; tests inject one to aim hostnames at chosen addresses. */
+  resolve?: Resolver;
+}
+
+export function createServiceContext(options: ServiceContextOptions): ServiceContext {
+  const settings = PlatformSettingsSchema.parse(options.settings);
+  return {
+    db: options.db,
+    storage: options.storage,
+    queue: options.queue,
+    catalog: options.catalog ?? DEFAULT_MODEL_CATALOG,
+    settings,
+    log: options.log ?? silentLogger,
+    apiKeyCache: new ApiKeyCache({ ttlMs: settings.apiKeyCacheTtlMs }),
+    fetchUrlInput: createUrlInputFetcher(settings, options.resolve),
+  };
+}

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { newId, readImageHeader, type ImageFormat } from '@kontext/core';
+import { insertOutputAsset, markJobSucceeded, type JobRow, type WorkerLease } from '@kontext/db';
+import { outputImageKey } from '@kontext/storage';
+import type { VerbArgs } from '../context.ts';
+
+export interface CompleteJobInput {
+  lease: WorkerLease;
+  tenantId: string;
+  expected: { width: number; height: number; format: ImageFormat };
+  output: Uint8Array;
+  engine: string;
+}
+
+export type CompleteOutcome =
+  | { completed: true; job: JobRow; assetId: string }
+  | { completed: false; reason: 'lease_lost' }
+  | { completed: false; reason: 'bad_output'; message: string };
+
+class LeaseLost extends Error {}
+
+/**
+ * Stores the output and, in one transaction, records the asset and marks the job succeeded. If
+ * this worker no longer holds the job (its lease was reclaimed), nothing is recorded and the blob
+ * it wrote is removed, so a job ends with exactly one output asset.
+ */
+export async function completeJob({ ctx, input }: VerbArgs<CompleteJobInput>): Promise<CompleteOutcome> {
+  const header = readImageHeader(input.output);
+  const { expected } = input;
+  if (!header || header.format !== expected.format || header.width !== expected.width || header.height !== expected.height) {
+    const got = header ? `${header.format} ${header.width}x${header.height}` : 'bytes that are not an image';
+    return {
+      completed: false,
+      reason: 'bad_output',
+      message: `the engine returned ${got}; expected ${expected.format} ${expected.width}x${expected.height}`,
+    };
+  }
+  const key = outputImageKey(input.tenantId, input.lease.jobId, input.lease.attempt, header.format);
+  await ctx.storage.put(key, input.output, { contentType: `image/${header.format}` });
+  const assetId = newId('asset');
+  try {
+    const job = await ctx.db.transaction(async (tx) => {
+      await insertOutputAsset(tx, {
+        id: assetId,
+        tenantId: input.tenantId,
+        kind: 'output',
+        contentHash: createHash('sha256').update(input.output).digest('hex'),
+        byteSize: input.output.byteLength,
+        width: header.width,
+        height: header.height,
+        format: header.format,
+        storageKey: key,
+        producingJobId: input.lease.jobId,
+        engine: input.engine,
+      });
+      const updated = await markJobSucceeded(tx, input.lease, assetId, input.engine);
+      if (!updated) throw new LeaseLost();
+      return updated;
+    });
+    return { completed: true, job, assetId };
+  } catch (error) {
+    if (!(error instanceof LeaseLost) && !isUniqueViolation(error)) throw error;
+    await ctx.storage.delete(key);
+    return { completed: false, reason: 'lease_lost' };
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const cause = error instanceof Error && 'cause' in error ? error.cause : error;
+  return typeof cause === 'object' && cause !== null && 'code' in cause && cause.code === '23505';
+}

@@ -1,0 +1,23 @@
+import { jobQueueName } from '@kontext/core';
+import { releaseJobLease, type WorkerLease } from '@kontext/db';
+import type { VerbArgs } from '../context.ts';
+
+/**
+ * Gives a claimed job back after a retryable failure: queued again (and its message released for
+ * another worker after `retryDelaySeconds`) when attempts remain, failed with the reason otherwise.
+ */
+export async function releaseJob({
+  ctx,
+  input,
+}: VerbArgs<{ lease: WorkerLease; enginePool: string; receipt: string; reason: string; retryDelaySeconds: number }>): Promise<
+  'queued' | 'failed' | 'lease_lost'
+> {
+  const status = await releaseJobLease(ctx.db, input.lease, input.reason.slice(0, 1000));
+  const queue = jobQueueName(input.enginePool);
+  if (status === 'queued') {
+    await ctx.queue.release(queue, input.receipt, input.retryDelaySeconds);
+    return 'queued';
+  }
+  await ctx.queue.ack(queue, input.receipt);
+  return status ?? 'lease_lost';
+}

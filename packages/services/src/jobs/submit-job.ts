@@ -1,0 +1,169 @@
+import { randomInt } from 'node:crypto';
+import {
+  DEFAULT_OUTPUT_FORMAT,
+  findProfile,
+  INPUT_IMAGE_FIELDS,
+  jobQueueName,
+  megapixels,
+  newId,
+  outputSizeFor,
+  ProblemError,
+  type FieldIssue,
+  type SubmitRequest,
+  type SubmitResponse,
+} from '@kontext/core';
+import { insertJobWithInputs, upsertInputAsset, type JobRow } from '@kontext/db';
+import { inputImageKey } from '@kontext/storage';
+import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import type { VerbArgs } from '../context.ts';
+import { inspectImage, type InspectedImage } from '../images/inspect-image.ts';
+import { readImageField } from '../images/read-image-field.ts';
+import { relayDispatch } from './relay-dispatch.ts';
+
+export interface SubmitJobInput {
+  auth: AuthenticatedKey;
+  modelId: string;
+  request: SubmitRequest;
+  requestId: string;
+}
+
+export interface SubmitJobResult {
+  job: JobRow;
+  response: SubmitResponse;
+}
+
+const DEFAULT_SAFETY_TOLERANCE = 2;
+/** Random seeds stay below 2^32 so every engine (numpy included) can take them. */
+const RANDOM_SEED_BOUND = 2 ** 32;
+
+/**
+ * Submits an edit or generation: validates every input completely (nothing is written for a bad
+ * request), stores input blobs by content hash, then writes the job, its lineage edges and its
+ * dispatch outbox row in one transaction, and hands the job to the queue.
+ */
+export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promise<SubmitJobResult> {
+  const { request, auth } = input;
+  const profile = findProfile(ctx.catalog, input.modelId);
+  if (!profile) throw new ProblemError('not_found', `unknown model ${input.modelId}`);
+
+  const issues: FieldIssue[] = [];
+  const provided = INPUT_IMAGE_FIELDS.flatMap((field) => {
+    const value = request[field];
+    return value == null ? [] : [{ field, value }];
+  });
+  if (provided.length > 0 && request.input_image == null) {
+    issues.push({ field: provided[0]!.field, message: 'reference images need input_image (the image to edit) as well' });
+  }
+  for (const extra of provided.slice(profile.maxInputImages)) {
+    issues.push({ field: extra.field, message: `${profile.id} accepts at most ${profile.maxInputImages} input image(s)` });
+  }
+  if (request.steps != null && request.steps > profile.maxSteps) {
+    issues.push({ field: 'steps', message: `must be at most ${profile.maxSteps} for ${profile.id}` });
+  }
+  if (issues.length > 0) throw validation(issues);
+
+  // Fetch, decode and check every image before writing anything.
+  const limits = { maxBytes: ctx.settings.maxInputImageBytes, maxPixels: ctx.settings.maxInputImagePixels };
+  type Checked = { field: string; image: InspectedImage } | { field: string; message: string };
+  const checked: Checked[] = await Promise.all(
+    provided.map(async ({ field, value }): Promise<Checked> => {
+      const read = await readImageField(value, { maxBytes: limits.maxBytes, fetchUrl: ctx.fetchUrlInput });
+      if (!read.ok) return { field, message: read.message };
+      const image = await inspectImage(read.bytes, limits);
+      if (!image.ok) return { field, message: image.message };
+      return { field, image };
+    }),
+  );
+  const imageIssues: FieldIssue[] = [];
+  const images: InspectedImage[] = [];
+  for (const entry of checked) {
+    if ('image' in entry) images.push(entry.image);
+    else imageIssues.push({ field: entry.field, message: entry.message });
+  }
+  if (imageIssues.length > 0) {
+    throw new ProblemError('invalid_input_image', imageIssues.map((i) => `${i.field} ${i.message}`).join('; '), { issues: imageIssues });
+  }
+
+  const size = outputSizeFor({ aspectRatio: request.aspect_ratio ?? null, firstInput: images[0] ?? null });
+  const inputMegapixels = images.reduce((sum, image) => sum + megapixels(image), 0);
+  const outputMegapixels = megapixels(size);
+
+  // Content-addressed: an image already stored for this tenant is not written again.
+  await Promise.all(images.map((image) => storeInput(ctx, auth.tenantId, image)));
+
+  const jobId = newId('job');
+  const job = await ctx.db.transaction(async (tx) => {
+    const assets = [];
+    for (const image of images) {
+      assets.push(
+        await upsertInputAsset(tx, {
+          id: newId('asset'),
+          tenantId: auth.tenantId,
+          kind: 'input',
+          contentHash: image.contentHash,
+          byteSize: image.byteSize,
+          width: image.width,
+          height: image.height,
+          format: image.format,
+          storageKey: inputImageKey(auth.tenantId, image.contentHash, image.format),
+        }),
+      );
+    }
+    return insertJobWithInputs(
+      tx,
+      {
+        id: jobId,
+        tenantId: auth.tenantId,
+        apiKeyId: auth.id,
+        requestId: input.requestId,
+        model: profile.id,
+        enginePool: profile.enginePool,
+        prompt: request.prompt,
+        seed: request.seed ?? randomInt(0, RANDOM_SEED_BOUND),
+        width: size.width,
+        height: size.height,
+        aspectRatio: request.aspect_ratio ?? null,
+        outputFormat: request.output_format ?? DEFAULT_OUTPUT_FORMAT,
+        steps: request.steps ?? profile.defaultSteps,
+        guidance: request.guidance ?? profile.defaultGuidance,
+        safetyTolerance: request.safety_tolerance ?? DEFAULT_SAFETY_TOLERANCE,
+        costCredits: profile.priceCredits,
+        inputMegapixels,
+        outputMegapixels,
+        webhookUrl: request.webhook_url ?? null,
+        webhookSecret: request.webhook_secret ?? null,
+        maxAttempts: ctx.settings.maxAttempts,
+      },
+      assets.map((asset, position) => ({ position, assetId: asset.id, role: position === 0 ? 'context' : 'reference' })),
+    );
+  });
+
+  // After commit: the job is durable whether or not this send succeeds (the sweeper relays it).
+  await relayDispatch({ ctx, input: { jobId: job.id, queue: jobQueueName(job.enginePool) } });
+
+  return {
+    job,
+    response: {
+      id: job.id,
+      polling_url: `${ctx.settings.publicBaseUrl}/v1/get_result?id=${job.id}`,
+      cost: job.costCredits,
+      input_mp: round(inputMegapixels, 4),
+      output_mp: round(outputMegapixels, 4),
+    },
+  };
+}
+
+async function storeInput(ctx: VerbArgs<unknown>['ctx'], tenantId: string, image: InspectedImage): Promise<void> {
+  const key = inputImageKey(tenantId, image.contentHash, image.format);
+  if (await ctx.storage.head(key)) return;
+  await ctx.storage.put(key, image.bytes, { contentType: `image/${image.format}` });
+}
+
+function validation(issues: FieldIssue[]): ProblemError {
+  return new ProblemError('validation_failed', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues });
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

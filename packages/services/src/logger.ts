@@ -1,0 +1,43 @@
+// Structured JSON logs, one line per event. Callers pass ids and figures, never keys, secrets or
+// image bytes: nothing in this module can redact what it was not given.
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export function createLogger(options: {
+  level?: LogLevel;
+  base?: LogFields;
+  write?: (line: string) => void;
+}): Logger {
+  const threshold = LEVELS[options.level ?? 'info'];
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const base = options.base ?? {};
+  const emit = (level: LogLevel, message: string, fields?: LogFields) => {
+    if (LEVELS[level] < threshold) return;
+    write(JSON.stringify({ time: new Date().toISOString(), level, message, ...base, ...fields }));
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
+  };
+}
+
+export const silentLogger: Logger = createLogger({ write: () => {} });
+
+export function errorFields(error: unknown): LogFields {
+  if (error instanceof Error) return { error: error.message, errorName: error.name };
+  return { error: String(error) };
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+// Platform settings the services read. Composition roots build them from their own configuration
+// (environment, files) and pass them in; no service reads process.env.
+
+export const PlatformSettingsSchema = z.object({
+  /** Absolute base URL clients reach the API at; polling and signed URLs are built from it. */
+  publicBaseUrl: z.url().transform((url) => url.replace(/\/+$/, '')),
+  maxInputImageBytes: z.number().int().positive().default(20 * 1024 * 1024),
+  maxInputImagePixels: z.number().int().positive().default(20_000_000),
+  /** Lifetime of `result.sample` URLs; BFL's are 10 minutes. */
+  signedUrlTtlSeconds: z.number().int().min(10).max(7 * 24 * 3600).default(600),
+  /** A worker's claim on a job lasts this long without a heartbeat. */
+  leaseSeconds: z.number().positive().max(3600).default(30),
+  /** Claims per job before it fails for good (worker crashes, lost leases). */
+  maxAttempts: z.number().int().min(1).max(20).default(3),
+  /** A job nobody started within this long fails instead of staying Pending forever. */
+  queueTimeoutSeconds: z.number().int().min(1).default(6 * 3600),
+  /** An outbox row older than this is relayed by the sweeper (its send was lost). */
+  dispatchGraceSeconds: z.number().min(0).default(10),
+  /** How long a verified API key is trusted from the in-process cache; bounds revocation delay. */
+  apiKeyCacheTtlMs: z.number().int().min(0).max(60_000).default(5_000),
+  urlInputs: z
+    .object({
+      /** Local development only: lets URL inputs reach loopback and private networks. */
+      allowPrivateNetworks: z.boolean().default(false),
+      timeoutMs: z.number().int().positive().default(15_000),
+      maxRedirects: z.number().int().min(0).max(10).default(5),
+    })
+    .prefault({}),
+});
+
+export type PlatformSettings = z.infer<typeof PlatformSettingsSchema>;
+export type PlatformSettingsInput = z.input<typeof PlatformSettingsSchema>;
