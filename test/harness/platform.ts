@@ -20,6 +20,7 @@ export interface TestPlatformOptions {
   signedUrlTtlSeconds?: number;
   maxBodyBytes?: number;
   queueTimeoutSeconds?: number;
+  dispatchGraceSeconds?: number;
   resolve?: Resolver;
 }
 
@@ -49,6 +50,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     SIGNED_URL_TTL_SECONDS: String(options.signedUrlTtlSeconds ?? 600),
     MAX_BODY_BYTES: String(options.maxBodyBytes ?? 30 * 1024 * 1024),
     QUEUE_TIMEOUT_SECONDS: String(options.queueTimeoutSeconds ?? 3600),
+    DISPATCH_GRACE_SECONDS: String(options.dispatchGraceSeconds ?? 10),
   });
   const platform = await startLocalPlatform({
     config,

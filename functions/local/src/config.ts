@@ -25,6 +25,7 @@ export const LocalConfigSchema = z.object({
   LEASE_SECONDS: z.coerce.number().positive().max(3600).default(30),
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   QUEUE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(6 * 3600),
+  DISPATCH_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   MODEL_CATALOG_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

@@ -63,7 +63,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     const database = connectDatabase(databaseUrl, { applicationName: 'kontext-local', maxConnections: 10 + config.WORKER_LOOPS * 2 });
     cleanups.push(() => database.close());
-    const queue = new PostgresQueue(database.sql);
+    // The queue gets its own pool with asynchronous commit: a delivery or ack lost in a crash is
+    // redone (at-least-once), and it saves a WAL flush on every receive and ack.
+    const queueDatabase = connectDatabase(databaseUrl, { applicationName: 'kontext-queue', maxConnections: 4, asynchronousCommit: true });
+    cleanups.push(() => queueDatabase.close());
+    const queue = new PostgresQueue(queueDatabase.sql);
     cleanups.push(() => queue.close());
 
     const port = config.PORT === 0 ? await findFreePort() : config.PORT;
@@ -79,10 +83,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         leaseSeconds: config.LEASE_SECONDS,
         maxAttempts: config.MAX_ATTEMPTS,
         queueTimeoutSeconds: config.QUEUE_TIMEOUT_SECONDS,
+        dispatchGraceSeconds: config.DISPATCH_GRACE_SECONDS,
         urlInputs: { allowPrivateNetworks: config.ALLOW_PRIVATE_URL_INPUTS },
       },
       ...(config.catalog ? { catalog: config.catalog } : {}),
       log,
+      // The Postgres queue lives in this database: jobs and their messages commit together.
+      jobDispatch: 'same-transaction',
       ...(options.resolve ? { resolve: options.resolve } : {}),
     });
 

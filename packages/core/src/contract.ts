@@ -92,7 +92,8 @@ export function unknownFieldMessage(field: string): string {
   if (/^input_image_\d+$/.test(field)) {
     return `at most ${MAX_INPUT_IMAGES} input images are supported (input_image, input_image_2 .. input_image_${MAX_INPUT_IMAGES}); this field would be dropped, so the request is refused`;
   }
-  return UNSUPPORTED_FIELDS[field] ?? 'unknown field';
+  // Own properties only: a field named `constructor` or `__proto__` must not reach Object.prototype.
+  return Object.hasOwn(UNSUPPORTED_FIELDS, field) ? (UNSUPPORTED_FIELDS[field] as string) : 'unknown field';
 }
 
 export const SubmitResponseSchema = z

@@ -6,3 +6,4 @@ export * from './sizes.ts';
 export * from './image-header.ts';
 export * from './api-key-format.ts';
 export * from './contract.ts';
+export * from './queue-wire.ts';

@@ -74,6 +74,7 @@ CREATE TABLE "jobs" (
 	"engine" text,
 	"error_message" text,
 	"output_asset_id" text,
+	"queued_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"started_at" timestamp with time zone,
 	"finished_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -113,4 +114,5 @@ CREATE INDEX "assets_tenant_created_idx" ON "assets" USING btree ("tenant_id","c
 CREATE INDEX "job_inputs_asset_idx" ON "job_inputs" USING btree ("asset_id");--> statement-breakpoint
 CREATE INDEX "jobs_tenant_created_idx" ON "jobs" USING btree ("tenant_id","created_at");--> statement-breakpoint
 CREATE INDEX "jobs_running_lease_idx" ON "jobs" USING btree ("lease_expires_at") WHERE "jobs"."status" = 'running';--> statement-breakpoint
+CREATE INDEX "jobs_queued_idx" ON "jobs" USING btree ("queued_at") WHERE "jobs"."status" = 'queued';--> statement-breakpoint
 CREATE INDEX "queue_messages_ready_idx" ON "queue_messages" USING btree ("queue","visible_at","id");

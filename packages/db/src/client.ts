@@ -19,6 +19,11 @@ export interface DatabaseOptions {
   maxConnections?: number;
   /** Name shown in pg_stat_activity, so an operator can tell API, worker and sweeper apart. */
   applicationName?: string;
+  /**
+   * Commit without waiting for the WAL flush. Only for work that is safe to lose in a crash and
+   * redo, like the Postgres queue's deliveries and acks (at-least-once; consumers are idempotent).
+   */
+  asynchronousCommit?: boolean;
 }
 
 export function connectDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
@@ -27,7 +32,10 @@ export function connectDatabase(url: string, options: DatabaseOptions = {}): Dat
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'kontext' },
+    connection: {
+      application_name: options.applicationName ?? 'kontext',
+      ...(options.asynchronousCommit ? { synchronous_commit: 'off' } : {}),
+    },
   });
   const db = drizzle(sql, { schema });
   return {

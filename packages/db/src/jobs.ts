@@ -24,18 +24,22 @@ export interface WorkerLease {
   attempt: number;
 }
 
-/** Inserts a job, its lineage edges and its dispatch outbox row; call inside one transaction. */
+/**
+ * Inserts a job and its lineage edges, plus a dispatch outbox row unless the caller enqueues the
+ * job's message in the same transaction itself. Call inside one transaction.
+ */
 export async function insertJobWithInputs(
   exec: Executor,
   job: NewJob,
   inputs: Omit<JobInputRow, 'jobId'>[],
+  options: { outbox: boolean } = { outbox: true },
 ): Promise<JobRow> {
   const [row] = await exec.insert(jobs).values(job).returning();
   if (!row) throw new Error('job insert returned no row');
   if (inputs.length > 0) {
     await exec.insert(jobInputs).values(inputs.map((input) => ({ ...input, jobId: row.id })));
   }
-  await exec.insert(dispatchOutbox).values({ jobId: row.id });
+  if (options.outbox) await exec.insert(dispatchOutbox).values({ jobId: row.id });
   return row;
 }
 
@@ -184,7 +188,7 @@ export async function sweepExpiredJobs(exec: Executor, queueTimeoutSeconds: numb
       RETURNING j.id
     ), requeued AS (
       UPDATE ${jobs} j
-      SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, progress = NULL
+      SET status = 'queued', queued_at = now(), lease_owner = NULL, lease_expires_at = NULL, progress = NULL
       FROM expired e
       WHERE j.id = e.id AND j.attempts < j.max_attempts
       RETURNING j.id, j.engine_pool
@@ -194,8 +198,8 @@ export async function sweepExpiredJobs(exec: Executor, queueTimeoutSeconds: numb
       ON CONFLICT (job_id) DO NOTHING
     ), stale_queued AS (
       SELECT id FROM ${jobs}
-      WHERE status = 'queued' AND created_at < now() - make_interval(secs => ${queueTimeoutSeconds})
-      ORDER BY created_at
+      WHERE status = 'queued' AND queued_at < now() - make_interval(secs => ${queueTimeoutSeconds})
+      ORDER BY queued_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
     ), timed_out AS (
@@ -284,6 +288,7 @@ export async function releaseJobLease(
       status: sql`CASE WHEN ${jobs.attempts} >= ${jobs.maxAttempts} THEN 'failed'::job_status ELSE 'queued'::job_status END`,
       errorMessage: sql`CASE WHEN ${jobs.attempts} >= ${jobs.maxAttempts} THEN ${reason} ELSE NULL END`,
       finishedAt: sql`CASE WHEN ${jobs.attempts} >= ${jobs.maxAttempts} THEN now() ELSE NULL END`,
+      queuedAt: sql`now()`,
       leaseOwner: null,
       leaseExpiresAt: null,
       progress: null,

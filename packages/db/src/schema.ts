@@ -123,6 +123,8 @@ export const jobs = pgTable(
     engine: text('engine'),
     errorMessage: text('error_message'),
     outputAssetId: text('output_asset_id').references(() => assets.id),
+    /** When the job last entered the queue (submit, or handed back for a retry). */
+    queuedAt: timestamp('queued_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     ...timestamps,
@@ -131,6 +133,8 @@ export const jobs = pgTable(
     index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt),
     // The lease sweeper's scan: running jobs ordered by expiry.
     index('jobs_running_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
+    // The sweeper's scan for jobs waiting past the queue timeout.
+    index('jobs_queued_idx').on(t.queuedAt).where(sql`${t.status} = 'queued'`),
     check('jobs_progress_range', sql`${t.progress} IS NULL OR (${t.progress} >= 0 AND ${t.progress} <= 1)`),
     check('jobs_attempts_bound', sql`${t.attempts} >= 0 AND ${t.attempts} <= ${t.maxAttempts}`),
   ],

@@ -31,6 +31,8 @@ const IPV6_BLOCKED: [string, number][] = [
   ['100::', 64],
   ['2001::', 23],
   ['2001:db8::', 32],
+  ['3fff::', 20],
+  ['64:ff9b:1::', 48],
   ['fc00::', 7],
   ['fe80::', 10],
   ['fec0::', 10],
@@ -66,6 +68,8 @@ function embeddedIpv4(address: string): string | null {
   if (zeros(5) && (g[5] === 0xffff || g[5] === 0) && (g[6] !== 0 || g[7] !== 0 || g[5] === 0xffff)) {
     return v4(g[6] ?? 0, g[7] ?? 0);
   }
+  // ::ffff:0:a.b.c.d (IPv4-translated, RFC 2765)
+  if (zeros(4) && g[4] === 0xffff && g[5] === 0) return v4(g[6] ?? 0, g[7] ?? 0);
   // 64:ff9b::/96 (NAT64)
   if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return v4(g[6] ?? 0, g[7] ?? 0);
   // 2002::/16 (6to4) embeds the IPv4 address in groups 1-2

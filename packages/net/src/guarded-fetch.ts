@@ -65,15 +65,23 @@ export async function guardedFetch(url: string, options: GuardedFetchOptions): P
   let current = url;
   for (let hop = 0; hop <= options.maxRedirects; hop++) {
     const target = parseTarget(current);
-    const address = await resolveChecked(target, options);
+    const address = await withDeadline(resolveChecked(target, options), deadline, options.timeoutMs);
     const response = await requestOnce(target, address, options, deadline);
     if (response.kind === 'redirect') {
-      current = new URL(response.location, target).toString();
+      current = resolveLocation(response.location, target);
       continue;
     }
     return { bytes: response.bytes, contentType: response.contentType, finalUrl: current };
   }
   throw new GuardedFetchError('too_many_redirects', `more than ${options.maxRedirects} redirects`);
+}
+
+function resolveLocation(location: string, base: URL): string {
+  try {
+    return new URL(location, base).toString();
+  } catch {
+    throw new GuardedFetchError('invalid_url', 'the server redirected to an invalid URL');
+  }
 }
 
 function parseTarget(text: string): URL {
@@ -110,6 +118,25 @@ async function resolveChecked(target: URL, options: GuardedFetchOptions): Promis
     }
   }
   return first;
+}
+
+/** DNS counts against the same deadline as the transfer: a stalled resolver cannot hold a request. */
+function withDeadline<T>(work: Promise<T>, deadline: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new GuardedFetchError('timeout', `no complete response within ${timeoutMs} ms`));
+    if (deadline.aborted) return onAbort();
+    deadline.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        deadline.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        deadline.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 type OnceResult =

@@ -1,3 +1,4 @@
+import { POSTGRES_QUEUE_CHANNEL } from '@kontext/core';
 import type postgres from 'postgres';
 import { deadLetterQueueName, isDeadLetterQueue, type JsonValue, type MessageQueue, type ReceivedMessage, type ReceiveOptions } from './port.ts';
 
@@ -7,7 +8,7 @@ import { deadLetterQueueName, isDeadLetterQueue, type JsonValue, type MessageQue
 // waiting consumers the moment a message is committed, and a short poll covers messages that
 // become visible by time (delays, expired visibility) rather than by a send.
 
-const NOTIFY_CHANNEL = 'kontext_queue';
+const NOTIFY_CHANNEL = POSTGRES_QUEUE_CHANNEL;
 
 export interface PostgresQueueOptions {
   /** Deliveries after which a message moves to `<queue>.dlq` instead of being delivered again. */
@@ -38,7 +39,7 @@ export class PostgresQueue implements MessageQueue {
     await this.#sql`
       WITH inserted AS (
         INSERT INTO queue_messages (queue, body, visible_at)
-        VALUES (${queue}, ${JSON.stringify(body)}::jsonb, now() + make_interval(secs => ${delay}))
+        VALUES (${queue}, ${JSON.stringify(body)}::text::jsonb, now() + make_interval(secs => ${delay}))
         RETURNING id
       )
       SELECT pg_notify(${NOTIFY_CHANNEL}, ${queue}) FROM inserted`;

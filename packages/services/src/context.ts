@@ -18,7 +18,15 @@ export interface ServiceContext {
   apiKeyCache: ApiKeyCache;
   /** Fetches a URL input through the SSRF guard; replaceable so tests can point hostnames at loopback. */
   fetchUrlInput: FetchUrlInput;
+  /**
+   * How a new job reaches its queue. `same-transaction`: the queue is the Postgres queue in this
+   * database, so the message is written in the job's own transaction. `outbox`: an outbox row is
+   * written with the job and relayed to an external queue (SQS) after commit.
+   */
+  jobDispatch: JobDispatchMode;
 }
+
+export type JobDispatchMode = 'same-transaction' | 'outbox';
 
 export interface VerbArgs<Input> {
   ctx: ServiceContext;

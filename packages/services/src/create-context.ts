@@ -4,7 +4,7 @@ import type { MessageQueue } from '@kontext/queue';
 import type { BlobStore } from '@kontext/storage';
 import type { Resolver } from '@kontext/net';
 import { ApiKeyCache } from './auth/api-key-cache.ts';
-import type { ServiceContext } from './context.ts';
+import type { JobDispatchMode, ServiceContext } from './context.ts';
 import { createUrlInputFetcher } from './images/fetch-url-input.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { PlatformSettingsSchema, type PlatformSettingsInput } from './settings.ts';
@@ -18,6 +18,8 @@ export interface ServiceContextOptions {
   log?: Logger;
   /** DNS for URL inputs; tests inject one to aim hostnames at chosen addresses. */
   resolve?: Resolver;
+  /** `same-transaction` only when `queue` is the Postgres queue on `db`'s database. */
+  jobDispatch?: JobDispatchMode;
 }
 
 export function createServiceContext(options: ServiceContextOptions): ServiceContext {
@@ -31,5 +33,6 @@ export function createServiceContext(options: ServiceContextOptions): ServiceCon
     log: options.log ?? silentLogger,
     apiKeyCache: new ApiKeyCache({ ttlMs: settings.apiKeyCacheTtlMs }),
     fetchUrlInput: createUrlInputFetcher(settings, options.resolve),
+    jobDispatch: options.jobDispatch ?? 'outbox',
   };
 }

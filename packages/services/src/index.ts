@@ -1,6 +1,6 @@
 export * from './settings.ts';
 export * from './logger.ts';
-export type { ServiceContext, VerbArgs } from './context.ts';
+export type { JobDispatchMode, ServiceContext, VerbArgs } from './context.ts';
 export { ApiKeyCache } from './auth/api-key-cache.ts';
 export { hashApiKey } from './auth/hash-api-key.ts';
 export { authenticateApiKey, unauthorized, type AuthenticatedKey } from './auth/authenticate-api-key.ts';

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { assertValidKey, type BlobMetadata, type BlobStore } from './port.ts';
+import { assertValidKey, assertValidPrefix, type BlobMetadata, type BlobStore } from './port.ts';
 import type { BlobUrlSigner } from './url-signer.ts';
 
-// Blobs as files under one root. Writes go to a temporary file first and are renamed into place,
-// so a reader never sees half a blob and a crash leaves at most a stray temp file.
+// Blobs as files under one root. Writes go to a temporary file in `<root>/.partial` first and are
+// renamed into place, so a reader never sees half a blob and a crash leaves at most a stray temp
+// file where no key can point (keys never start with a dot).
 
 const CONTENT_TYPES: Record<string, string> = {
   png: 'image/png',
@@ -14,7 +15,7 @@ const CONTENT_TYPES: Record<string, string> = {
   webp: 'image/webp',
 };
 
-const TEMP_SUFFIX = '.partial';
+const PARTIAL_DIRECTORY = '.partial';
 
 export class FilesystemBlobStore implements BlobStore {
   readonly #root: string;
@@ -27,41 +28,51 @@ export class FilesystemBlobStore implements BlobStore {
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const path = this.#path(key);
-    await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${randomUUID()}${TEMP_SUFFIX}`;
+    const partial = join(this.#root, PARTIAL_DIRECTORY);
+    await Promise.all([mkdir(dirname(path), { recursive: true }), mkdir(partial, { recursive: true })]);
+    const temp = join(partial, randomUUID());
     await writeFile(temp, bytes);
-    await rename(temp, path);
+    try {
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
   }
 
   async get(key: string): Promise<Uint8Array | null> {
+    const path = this.#path(key);
+    if (!(await isFile(path))) return null;
     try {
-      return new Uint8Array(await readFile(this.#path(key)));
+      return new Uint8Array(await readFile(path));
     } catch (error) {
-      if (isNotFound(error)) return null;
+      if (isMissing(error)) return null;
       throw error;
     }
   }
 
   async head(key: string): Promise<BlobMetadata | null> {
-    try {
-      const info = await stat(this.#path(key));
-      return { byteSize: info.size, contentType: contentTypeOf(key) };
-    } catch (error) {
-      if (isNotFound(error)) return null;
+    const info = await stat(this.#path(key)).catch((error: unknown) => {
+      if (isMissing(error)) return null;
       throw error;
-    }
+    });
+    if (!info?.isFile()) return null;
+    return { byteSize: info.size, contentType: contentTypeOf(key) };
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.#path(key), { force: true });
+    const path = this.#path(key);
+    // A key that names a folder of other blobs is not a blob: nothing to delete.
+    if (await isFile(path)) await rm(path, { force: true });
   }
 
   async *list(prefix: string): AsyncIterable<string> {
+    assertValidPrefix(prefix);
     const start = join(this.#root, ...prefix.split('/').filter(Boolean));
     const base = prefix.endsWith('/') || prefix === '' ? start : dirname(start);
     for await (const file of walk(base)) {
       const key = relative(this.#root, file).split(sep).join('/');
-      if (key.startsWith(prefix) && !key.endsWith(TEMP_SUFFIX)) yield key;
+      if (key.startsWith(prefix) && !key.startsWith(`${PARTIAL_DIRECTORY}/`)) yield key;
     }
   }
 
@@ -81,12 +92,21 @@ export function contentTypeOf(key: string): string {
   return CONTENT_TYPES[extension] ?? 'application/octet-stream';
 }
 
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
 async function* walk(dir: string): AsyncIterable<string> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    if (isNotFound(error)) return;
+    if (isMissing(error)) return;
     throw error;
   }
   for (const entry of entries) {
@@ -96,7 +116,6 @@ async function* walk(dir: string): AsyncIterable<string> {
   }
 }
 
-function isNotFound(error: unknown): boolean {
+function isMissing(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR');
 }
-

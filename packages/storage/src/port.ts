@@ -19,11 +19,25 @@ export interface BlobStore {
   signedUrl(key: string, options: { expiresInSeconds: number }): Promise<string>;
 }
 
-const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+export class InvalidBlobKeyError extends Error {
+  constructor(key: string) {
+    super(`invalid storage key: ${JSON.stringify(key.slice(0, 80))}`);
+    this.name = 'InvalidBlobKeyError';
+  }
+}
+
+// Segments start with a letter or digit (so no `.`, `..` or hidden names) and stay well under
+// filesystem name limits; keys are at most 512 characters.
+const SEGMENT = '[A-Za-z0-9][A-Za-z0-9._-]{0,199}';
+const KEY_PATTERN = new RegExp(`^${SEGMENT}(/${SEGMENT})*$`);
+const PREFIX_PATTERN = new RegExp(`^(${SEGMENT}(/${SEGMENT})*/?)?$`);
 
 /** Keys are relative paths of safe segments: no `..`, no leading slash, no empty segment. */
 export function assertValidKey(key: string): void {
-  if (key.length > 512 || !KEY_PATTERN.test(key) || key.split('/').some((segment) => segment === '..' || segment === '.')) {
-    throw new Error(`invalid storage key: ${JSON.stringify(key.slice(0, 80))}`);
-  }
+  if (key.length > 512 || !KEY_PATTERN.test(key)) throw new InvalidBlobKeyError(key);
+}
+
+/** A listing prefix: empty, or a key-like path optionally ending in `/`. */
+export function assertValidPrefix(prefix: string): void {
+  if (prefix.length > 512 || !PREFIX_PATTERN.test(prefix)) throw new InvalidBlobKeyError(prefix);
 }

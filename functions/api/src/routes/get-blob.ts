@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ProblemError } from '@kontext/core';
-import { contentTypeOf, type BlobUrlSigner } from '@kontext/storage';
+import { contentTypeOf, InvalidBlobKeyError, type BlobUrlSigner } from '@kontext/storage';
 import type { ApiApp, ApiDependencies } from '../env.ts';
 import { problemResponseSpec } from '../openapi-responses.ts';
 
@@ -37,7 +37,11 @@ export function registerGetBlob(app: ApiApp, deps: ApiDependencies, signer: Blob
         check.reason === 'expired' ? 'this link has expired; poll get_result for a fresh one' : 'this link is not valid',
       );
     }
-    const bytes = await deps.ctx.storage.get(check.key);
+    // Only our own keys are ever signed; refusing anything else here is defence in depth.
+    const bytes = await deps.ctx.storage.get(check.key).catch((error: unknown) => {
+      if (error instanceof InvalidBlobKeyError) return null;
+      throw error;
+    });
     if (!bytes) throw new ProblemError('not_found', 'this file no longer exists');
     const maxAge = Math.max(0, Number(expires) - Math.floor(Date.now() / 1000));
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {

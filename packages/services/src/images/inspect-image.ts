@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readImageHeader, type ImageFormat } from '@kontext/core';
 import sharp from 'sharp';
+import { formatBytes } from './format-bytes.ts';
 
 // Validates an input image in order of cost: byte size, then the header's declared dimensions
 // (so a decompression bomb is refused before any decoder allocates), then a full streaming decode
@@ -24,11 +25,9 @@ export interface ImageLimits {
 export type ImageRejection = { ok: false; message: string };
 export type ImageInspection = ({ ok: true } & InspectedImage) | ImageRejection;
 
-const MB = 1024 * 1024;
-
 export async function inspectImage(bytes: Uint8Array, limits: ImageLimits): Promise<ImageInspection> {
   if (bytes.byteLength > limits.maxBytes) {
-    return { ok: false, message: `is ${(bytes.byteLength / MB).toFixed(1)} MB; the limit is ${(limits.maxBytes / MB).toFixed(0)} MB` };
+    return { ok: false, message: `is ${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(limits.maxBytes)}` };
   }
   const header = readImageHeader(bytes);
   if (!header) return { ok: false, message: 'is not a PNG, JPEG or WebP image' };

@@ -1,5 +1,6 @@
 import type { FetchUrlInput } from './fetch-url-input.ts';
 import { UrlInputError } from './fetch-url-input.ts';
+import { formatBytes } from './format-bytes.ts';
 
 // An image field is base64 (optionally a data: URL) or an http(s) URL. This turns it into bytes,
 // bounded: base64 longer than the size limit is refused before decoding.
@@ -35,7 +36,7 @@ export async function readImageField(
   if (decodedSize > options.maxBytes + 2) {
     return {
       ok: false,
-      message: `is ${(decodedSize / (1024 * 1024)).toFixed(1)} MB; the limit is ${(options.maxBytes / (1024 * 1024)).toFixed(0)} MB`,
+      message: `is ${formatBytes(decodedSize)}; the limit is ${formatBytes(options.maxBytes)}`,
     };
   }
   const encoding = /[-_]/.test(base64) ? 'base64url' : 'base64';

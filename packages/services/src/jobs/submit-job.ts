@@ -12,7 +12,7 @@ import {
   type SubmitRequest,
   type SubmitResponse,
 } from '@kontext/core';
-import { insertJobWithInputs, upsertInputAsset, type JobRow } from '@kontext/db';
+import { enqueueInTransaction, insertJobWithInputs, upsertInputAsset, type JobRow } from '@kontext/db';
 import { inputImageKey } from '@kontext/storage';
 import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
@@ -39,7 +39,7 @@ const RANDOM_SEED_BOUND = 2 ** 32;
 /**
  * Submits an edit or generation: validates every input completely (nothing is written for a bad
  * request), stores input blobs by content hash, then writes the job, its lineage edges and its
- * dispatch outbox row in one transaction, and hands the job to the queue.
+ * queue message (or, for an external queue, an outbox row relayed after commit) in one transaction.
  */
 export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promise<SubmitJobResult> {
   const { request, auth } = input;
@@ -92,6 +92,8 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
   await Promise.all(images.map((image) => storeInput(ctx, auth.tenantId, image)));
 
   const jobId = newId('job');
+  const queue = jobQueueName(profile.enginePool);
+  const sameTransaction = ctx.jobDispatch === 'same-transaction';
   const job = await ctx.db.transaction(async (tx) => {
     const assets = [];
     for (const image of images) {
@@ -109,7 +111,7 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
         }),
       );
     }
-    return insertJobWithInputs(
+    const inserted = await insertJobWithInputs(
       tx,
       {
         id: jobId,
@@ -135,11 +137,14 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
         maxAttempts: ctx.settings.maxAttempts,
       },
       assets.map((asset, position) => ({ position, assetId: asset.id, role: position === 0 ? 'context' : 'reference' })),
+      { outbox: !sameTransaction },
     );
+    if (sameTransaction) await enqueueInTransaction(tx, queue, { jobId });
+    return inserted;
   });
 
   // After commit: the job is durable whether or not this send succeeds (the sweeper relays it).
-  await relayDispatch({ ctx, input: { jobId: job.id, queue: jobQueueName(job.enginePool) } });
+  if (!sameTransaction) await relayDispatch({ ctx, input: { jobId: job.id, queue } });
 
   return {
     job,

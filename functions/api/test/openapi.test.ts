@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
+
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+}
+
+let platform: TestPlatform;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ workerLoops: 0 });
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+describe('the contract is generated from the route definitions', () => {
+  it('/openapi.json lists every operation with its schemas and security', async () => {
+    const response = await platform.api.request<OpenApiDocument>('GET', '/openapi.json', { key: null });
+    expect(response.status).toBe(200);
+    const doc = response.body;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ['/health', '/v1/blobs/{token}', '/v1/flux-kontext-dev', '/v1/flux-kontext-max', '/v1/flux-kontext-pro', '/v1/get_result', '/v1/models'].sort(),
+    );
+    for (const model of ['dev', 'pro', 'max']) {
+      const submit = doc.paths[`/v1/flux-kontext-${model}`]?.post;
+      expect(submit?.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
+      expect(Object.keys(submit?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '413', '415', '422']));
+    }
+    expect(doc.components.schemas).toHaveProperty('SubmitRequest');
+    expect(doc.components.schemas).toHaveProperty('GetResultResponse');
+    expect(doc.components.schemas).toHaveProperty('Problem');
+    expect(doc.components.securitySchemes).toEqual({
+      apiKey: { type: 'apiKey', in: 'header', name: 'x-key' },
+      bearer: { type: 'http', scheme: 'bearer' },
+    });
+  });
+
+  it('the submit schema documents every BFL field', async () => {
+    const doc = (await platform.api.request<OpenApiDocument>('GET', '/openapi.json', { key: null })).body;
+    const schema = doc.components.schemas.SubmitRequest as { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining([
+        'prompt', 'input_image', 'input_image_2', 'input_image_3', 'input_image_4', 'seed', 'aspect_ratio',
+        'output_format', 'webhook_url', 'webhook_secret', 'prompt_upsampling', 'safety_tolerance',
+      ]),
+    );
+    expect(schema.required).toEqual(['prompt']);
+    expect(schema.additionalProperties).toBe(false);
+  });
+
+  it('/docs serves Swagger UI from this server, no CDN', async () => {
+    const page = await fetch(`${platform.url}/docs`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    for (const asset of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
+      const response = await fetch(`${platform.url}${asset[1]}`);
+      expect(response.status, asset[1]).toBe(200);
+    }
+  });
+});
+
+describe('catalog and health', () => {
+  it('GET /v1/models lists the three profiles with their endpoints and prices', async () => {
+    const response = await platform.api.request<{ data: { id: string; submit_path: string; price_credits: number; weights: string }[] }>('GET', '/v1/models');
+    expect(response.status).toBe(200);
+    expect(response.body.data.map((m) => [m.id, m.submit_path, m.price_credits])).toEqual([
+      ['flux-kontext-dev', '/v1/flux-kontext-dev', 2],
+      ['flux-kontext-pro', '/v1/flux-kontext-pro', 4],
+      ['flux-kontext-max', '/v1/flux-kontext-max', 8],
+    ]);
+    expect(new Set(response.body.data.map((m) => m.weights))).toEqual(new Set(['FLUX.1-Kontext-dev']));
+  });
+
+  it('GET /health reports the database', async () => {
+    const response = await platform.api.request('GET', '/health', { key: null });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok', database: 'ok', version: expect.any(String) });
+  });
+
+  it('an unknown path is a problem+json 404 with a request id', async () => {
+    const response = await platform.api.request('GET', '/v2/nothing');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('x-request-id')).toMatch(/^req_/);
+  });
+});

@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { countFiles } from '../harness/counts.ts';
+import { startTestPlatform, type TestPlatform } from '../harness/platform.ts';
+import { spawnNode, type SpawnedProcess } from '../harness/processes.ts';
+
+// A real worker process is SIGKILLed in the middle of a job. The job must still end Ready,
+// exactly once, with one output asset, run by a second worker process after the lease expires.
+
+let platform: TestPlatform;
+const workers: SpawnedProcess[] = [];
+
+beforeAll(async () => {
+  // The API and sweeper run here; the workers are separate processes.
+  platform = await startTestPlatform({ workerLoops: 0, leaseSeconds: 2 });
+});
+
+afterEach(async () => {
+  const running = workers.splice(0);
+  for (const worker of running) worker.child.kill('SIGKILL');
+  await Promise.all(running.map((worker) => worker.exited));
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+async function startWorker(stepDelayMs: number, env: Record<string, string> = {}): Promise<SpawnedProcess> {
+  const worker = spawnNode('gpu-worker/src/main.ts', {
+    DATABASE_URL: platform.database.url,
+    STORAGE_DIR: platform.blobDir,
+    URL_SIGNING_SECRET: (await readFile(join(platform.dataDir, 'url-signing-secret'), 'utf8')).trim(),
+    PUBLIC_BASE_URL: platform.publicBaseUrl,
+    PREVIEW_STEP_DELAY_MS: String(stepDelayMs),
+    LEASE_SECONDS: '2',
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  workers.push(worker);
+  await worker.waitForOutput(/worker ready/);
+  return worker;
+}
+
+describe('a worker killed mid-job', () => {
+  it('leaves the job claimable; it ends Ready exactly once with one output', async () => {
+    const slow = await startWorker(150); // 28 steps x 150 ms: plenty of time to kill it mid-job
+    const submitted = await platform.api.submit({ prompt: 'survive a crash', seed: 5 });
+    expect(submitted.status).toBe(200);
+    const id = submitted.body.id;
+
+    const running = await platform.api.waitForResult(id, { until: (body) => (body.progress ?? 0) > 0.1, timeoutMs: 15_000 });
+    expect(running.status).toBe('Pending');
+    expect(running.details?.status).toBe('running');
+    slow.child.kill('SIGKILL');
+    expect((await slow.exited).signal).toBe('SIGKILL');
+
+    const fast = await startWorker(0);
+    const result = await platform.api.waitForResult(id, { timeoutMs: 20_000 });
+    expect(result.status).toBe('Ready');
+    expect(fast.output()).toContain(id);
+
+    const sql = postgres(platform.database.url, { max: 1 });
+    try {
+      const [job] = await sql<{ attempts: number; status: string; outputs: number }[]>`
+        SELECT attempts, status, (SELECT count(*)::int FROM assets WHERE producing_job_id = ${id}) AS outputs
+        FROM jobs WHERE id = ${id}`;
+      expect(job).toEqual({ attempts: 2, status: 'succeeded', outputs: 1 });
+    } finally {
+      await sql.end();
+    }
+    // One blob for the one output: the killed worker never got as far as storing anything.
+    expect(await countFiles(join(platform.blobDir, 'tenants'))).toBe(1);
+    const sample = await fetch(result.result!.sample);
+    expect(sample.status).toBe(200);
+  }, 60_000);
+
+  it('a worker stopped with SIGTERM hands the job in hand back at once; another finishes it', async () => {
+    const worker = await startWorker(100, { DRAIN_SECONDS: '0' });
+    const submitted = await platform.api.submit({ prompt: 'graceful', seed: 6 });
+    const id = submitted.body.id;
+    await platform.api.waitForResult(id, { until: (body) => (body.progress ?? 0) > 0.1, timeoutMs: 15_000 });
+    worker.child.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    expect(worker.output()).toMatch(/job handed back/);
+    // Handed back, not left to a lease expiry: it is queued again right away.
+    const queued = await platform.api.getResult(id);
+    expect(queued.body.details?.status).toBe('queued');
+
+    await startWorker(0);
+    const result = await platform.api.waitForResult(id, { timeoutMs: 20_000 });
+    expect(result.status).toBe('Ready');
+    const sql = postgres(platform.database.url, { max: 1 });
+    try {
+      const [job] = await sql<{ attempts: number; outputs: number }[]>`
+        SELECT attempts, (SELECT count(*)::int FROM assets WHERE producing_job_id = ${id}) AS outputs FROM jobs WHERE id = ${id}`;
+      expect(job).toEqual({ attempts: 2, outputs: 1 });
+    } finally {
+      await sql.end();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,154 @@
+import { EngineError, PreviewEngine, WorkerAgent, type Engine, type EngineOutput, type EngineRequest } from '@kontext/gpu-worker';
+import { authenticateApiKey, submitJob } from '@kontext/services';
+import postgres from 'postgres';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from '../harness/platform.ts';
+
+// Failures end jobs clearly: an engine error becomes Error with its message, a retryable one is
+// retried, a worker that returns the wrong size is caught, and nothing stays Pending forever.
+
+let platform: TestPlatform;
+const agents: WorkerAgent[] = [];
+
+beforeAll(async () => {
+  // No built-in workers: each test runs its own agent with the engine it needs.
+  platform = await startTestPlatform({ workerLoops: 0, leaseSeconds: 1, maxAttempts: 3, queueTimeoutSeconds: 2, dispatchGraceSeconds: 0 });
+});
+
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((agent) => agent.stop(1000)));
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+function runAgent(engine: Engine): WorkerAgent {
+  const agent = new WorkerAgent({ ctx: platform.ctx, engine, enginePool: 'kontext-dev', receiveWaitSeconds: 1, retryDelaySeconds: 0 });
+  agent.start();
+  agents.push(agent);
+  return agent;
+}
+
+class ScriptedEngine implements Engine {
+  readonly id = 'scripted/1';
+  calls = 0;
+  readonly #preview = new PreviewEngine();
+  constructor(private readonly script: (call: number, request: EngineRequest) => EngineOutput | Error | undefined) {}
+  async start() {}
+  health() {
+    return { state: 'ready' } as const;
+  }
+  async stop() {}
+  async predict(request: EngineRequest, options: Parameters<Engine['predict']>[1]): Promise<EngineOutput> {
+    this.calls += 1;
+    const scripted = this.script(this.calls, request);
+    if (scripted instanceof Error) throw scripted;
+    return scripted ?? this.#preview.predict(request, options);
+  }
+}
+
+async function attemptsOf(jobId: string): Promise<number> {
+  const sql = postgres(platform.database.url, { max: 1 });
+  try {
+    const [row] = await sql<{ attempts: number }[]>`SELECT attempts FROM jobs WHERE id = ${jobId}`;
+    return row?.attempts ?? -1;
+  } finally {
+    await sql.end();
+  }
+}
+
+describe('engine failures', () => {
+  it('a permanent engine error ends the job as Error with the message, on the first attempt', async () => {
+    runAgent(new ScriptedEngine(() => new EngineError('CUDA out of memory at step 3', false)));
+    const submitted = await platform.api.submit({ prompt: 'x' });
+    const result = await platform.api.waitForResult(submitted.body.id);
+    expect(result.status).toBe('Error');
+    expect(result.details).toMatchObject({ status: 'failed', error: 'CUDA out of memory at step 3' });
+    expect(await attemptsOf(submitted.body.id)).toBe(1);
+  });
+
+  it('a retryable engine error is retried, and the job then succeeds once', async () => {
+    const engine = new ScriptedEngine((call) => (call === 1 ? new EngineError('engine restarting', true) : undefined));
+    runAgent(engine);
+    const submitted = await platform.api.submit({ prompt: 'x' });
+    const result = await platform.api.waitForResult(submitted.body.id);
+    expect(result.status).toBe('Ready');
+    expect(engine.calls).toBe(2);
+    expect(await attemptsOf(submitted.body.id)).toBe(2);
+  });
+
+  it('a job that keeps failing retryably fails for good after max attempts', async () => {
+    runAgent(new ScriptedEngine(() => new EngineError('engine restarting', true)));
+    const submitted = await platform.api.submit({ prompt: 'x' });
+    const result = await platform.api.waitForResult(submitted.body.id);
+    expect(result.status).toBe('Error');
+    expect(result.details?.error).toBe('engine restarting');
+    expect(await attemptsOf(submitted.body.id)).toBe(3);
+  });
+
+  it('an engine that returns the wrong size fails the job instead of storing it', async () => {
+    const preview = new PreviewEngine();
+    const wrong: Engine = {
+      id: 'wrong-size/1',
+      start: async () => {},
+      stop: async () => {},
+      health: () => ({ state: 'ready' }),
+      predict: (request, options) => preview.predict({ ...request, width: 512, height: 512 }, options),
+    };
+    runAgent(wrong);
+    const submitted = await platform.api.submit({ prompt: 'x' });
+    const result = await platform.api.waitForResult(submitted.body.id);
+    expect(result.status).toBe('Error');
+    expect(result.details?.error).toBe('the engine returned png 512x512; expected png 1024x1024');
+  });
+});
+
+describe('nothing stays Pending forever', () => {
+  it('a job no worker starts fails after the queue timeout', async () => {
+    const submitted = await platform.api.submit({ prompt: 'nobody home' });
+    const result = await platform.api.waitForResult(submitted.body.id, { timeoutMs: 10_000 });
+    expect(result.status).toBe('Error');
+    expect(result.details?.error).toMatch(/no worker started this job within 2 seconds/);
+  });
+
+  it('with the queue in the same database, a job and its message commit together or not at all', async () => {
+    const sql = postgres(platform.database.url, { max: 1, onnotice: () => {} });
+    try {
+      await sql`ALTER TABLE queue_messages RENAME TO queue_messages_away`;
+      const before = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM jobs`;
+      const refused = await platform.api.submit({ prompt: 'no queue' });
+      expect(refused.status).toBe(500);
+      expect(await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM jobs`).toEqual(before);
+    } finally {
+      await sql`ALTER TABLE IF EXISTS queue_messages_away RENAME TO queue_messages`;
+      await sql.end();
+    }
+  });
+
+  it('with an external queue (outbox dispatch), a send lost after commit is relayed by the sweeper', async () => {
+    // The dispatch mode an SQS deployment uses, over this platform's database and queue.
+    const outboxCtx = { ...platform.ctx, jobDispatch: 'outbox' as const };
+    const auth = await authenticateApiKey({ ctx: outboxCtx, input: { key: platform.devApiKey } });
+    const sql = postgres(platform.database.url, { max: 1, onnotice: () => {} });
+    try {
+      // The queue is briefly unavailable: the job commits with its outbox row, the send fails.
+      await sql`ALTER TABLE queue_messages RENAME TO queue_messages_away`;
+      const { job } = await submitJob({
+        ctx: outboxCtx,
+        input: { auth, modelId: 'flux-kontext-dev', request: { prompt: 'outbox' }, requestId: 'req_01M8DFD8DANDT28ZT034WVYBX4' },
+      });
+      const [outbox] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM dispatch_outbox WHERE job_id = ${job.id}`;
+      expect(outbox?.n).toBe(1);
+      await sql`ALTER TABLE queue_messages_away RENAME TO queue_messages`;
+      runAgent(new PreviewEngine());
+      const result = await platform.api.waitForResult(job.id, { timeoutMs: 10_000 });
+      expect(result.status).toBe('Ready');
+      const [after] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM dispatch_outbox WHERE job_id = ${job.id}`;
+      expect(after?.n).toBe(0);
+    } finally {
+      await sql`ALTER TABLE IF EXISTS queue_messages_away RENAME TO queue_messages`;
+      await sql.end();
+    }
+  });
+});
