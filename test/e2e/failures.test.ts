@@ -1,4 +1,5 @@
 import { EngineError, PreviewEngine, WorkerAgent, type Engine, type EngineOutput, type EngineRequest } from '@kontext/gpu-worker';
+import type { MessageQueue } from '@kontext/queue';
 import { authenticateApiKey, submitJob } from '@kontext/services';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +47,19 @@ class ScriptedEngine implements Engine {
     if (scripted instanceof Error) throw scripted;
     return scripted ?? this.#preview.predict(request, options);
   }
+}
+
+/** An external queue during an outage: every call fails as a network error would. */
+class UnreachableQueue implements MessageQueue {
+  #fail(): never {
+    throw new Error('queue endpoint unreachable');
+  }
+  send = async () => this.#fail();
+  receive = async () => this.#fail();
+  extendVisibility = async () => this.#fail();
+  ack = async () => this.#fail();
+  release = async () => this.#fail();
+  close = async () => {};
 }
 
 async function attemptsOf(jobId: string): Promise<number> {
@@ -127,27 +141,24 @@ describe('nothing stays Pending forever', () => {
   });
 
   it('with an external queue (outbox dispatch), a send lost after commit is relayed by the sweeper', async () => {
-    // The dispatch mode an SQS deployment uses, over this platform's database and queue.
-    const outboxCtx = { ...platform.ctx, jobDispatch: 'outbox' as const };
+    // The dispatch mode an SQS deployment uses, with the external queue down at submit time. The
+    // platform's own sweeper then relays the outbox row to its (working) queue.
+    const outboxCtx = { ...platform.ctx, jobDispatch: 'outbox' as const, queue: new UnreachableQueue() };
     const auth = await authenticateApiKey({ ctx: outboxCtx, input: { key: platform.devApiKey } });
     const sql = postgres(platform.database.url, { max: 1, onnotice: () => {} });
     try {
-      // The queue is briefly unavailable: the job commits with its outbox row, the send fails.
-      await sql`ALTER TABLE queue_messages RENAME TO queue_messages_away`;
-      const { job } = await submitJob({
+      const { jobId } = await submitJob({
         ctx: outboxCtx,
         input: { auth, modelId: 'flux-kontext-dev', request: { prompt: 'outbox' }, requestId: 'req_01M8DFD8DANDT28ZT034WVYBX4' },
       });
-      const [outbox] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM dispatch_outbox WHERE job_id = ${job.id}`;
+      const [outbox] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM dispatch_outbox WHERE job_id = ${jobId}`;
       expect(outbox?.n).toBe(1);
-      await sql`ALTER TABLE queue_messages_away RENAME TO queue_messages`;
       runAgent(new PreviewEngine());
-      const result = await platform.api.waitForResult(job.id, { timeoutMs: 10_000 });
+      const result = await platform.api.waitForResult(jobId, { timeoutMs: 10_000 });
       expect(result.status).toBe('Ready');
-      const [after] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM dispatch_outbox WHERE job_id = ${job.id}`;
+      const [after] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM dispatch_outbox WHERE job_id = ${jobId}`;
       expect(after?.n).toBe(0);
     } finally {
-      await sql`ALTER TABLE IF EXISTS queue_messages_away RENAME TO queue_messages`;
       await sql.end();
     }
   });

@@ -5,4 +5,3 @@ export * from './tenants.ts';
 export * from './api-keys.ts';
 export * from './assets.ts';
 export * from './jobs.ts';
-export * from './queue-messages.ts';

@@ -1,5 +1,5 @@
 import { and, eq, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Executor } from './client.ts';
+import type { Database, Executor } from './client.ts';
 import { assets, dispatchOutbox, jobInputs, jobs } from './schema.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -24,23 +24,70 @@ export interface WorkerLease {
   attempt: number;
 }
 
+/** What a submit writes for a job; everything else takes its column default. */
+export interface JobSubmission {
+  id: string;
+  tenantId: string;
+  apiKeyId: string;
+  requestId: string;
+  model: string;
+  enginePool: string;
+  prompt: string;
+  seed: number;
+  width: number;
+  height: number;
+  aspectRatio: string | null;
+  outputFormat: 'png' | 'jpeg';
+  steps: number;
+  guidance: number;
+  safetyTolerance: number;
+  costCredits: number;
+  inputMegapixels: number;
+  outputMegapixels: number;
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  maxAttempts: number;
+}
+
+export type JobDispatch = { kind: 'outbox' } | { kind: 'enqueue'; queue: string; channel: string };
+
 /**
- * Inserts a job and its lineage edges, plus a dispatch outbox row unless the caller enqueues the
- * job's message in the same transaction itself. Call inside one transaction.
+ * Writes a submitted job in ONE statement: the job, its lineage edges, and either its queue
+ * message (Postgres queue in this database; the NOTIFY that wakes workers fires at commit) or an
+ * outbox row for an external queue. One round trip, atomic, on the submit hot path.
  */
-export async function insertJobWithInputs(
-  exec: Executor,
-  job: NewJob,
+export async function insertSubmittedJob(
+  db: Database,
+  job: JobSubmission,
   inputs: Omit<JobInputRow, 'jobId'>[],
-  options: { outbox: boolean } = { outbox: true },
-): Promise<JobRow> {
-  const [row] = await exec.insert(jobs).values(job).returning();
-  if (!row) throw new Error('job insert returned no row');
-  if (inputs.length > 0) {
-    await exec.insert(jobInputs).values(inputs.map((input) => ({ ...input, jobId: row.id })));
-  }
-  if (options.outbox) await exec.insert(dispatchOutbox).values({ jobId: row.id });
-  return row;
+  dispatch: JobDispatch,
+): Promise<void> {
+  const client = db.$client;
+  const enqueue = dispatch.kind === 'enqueue';
+  await client`
+    WITH job AS (
+      INSERT INTO jobs (id, tenant_id, api_key_id, request_id, model, engine_pool, prompt, seed, width, height,
+        aspect_ratio, output_format, steps, guidance, safety_tolerance, cost_credits, input_mp, output_mp,
+        webhook_url, webhook_secret, max_attempts)
+      VALUES (${job.id}, ${job.tenantId}, ${job.apiKeyId}, ${job.requestId}, ${job.model}, ${job.enginePool},
+        ${job.prompt}, ${job.seed}, ${job.width}, ${job.height}, ${job.aspectRatio}, ${job.outputFormat}::output_format,
+        ${job.steps}, ${job.guidance}, ${job.safetyTolerance}, ${job.costCredits}, ${job.inputMegapixels},
+        ${job.outputMegapixels}, ${job.webhookUrl}, ${job.webhookSecret}, ${job.maxAttempts})
+      RETURNING id
+    ), inputs AS (
+      INSERT INTO job_inputs (job_id, position, asset_id, role)
+      SELECT job.id, i.position, i.asset_id, i.role
+      FROM job, unnest(${inputs.map((i) => i.position)}::smallint[], ${inputs.map((i) => i.assetId)}::text[],
+        ${inputs.map((i) => i.role)}::text[]) AS i(position, asset_id, role)
+    ), outbox AS (
+      INSERT INTO dispatch_outbox (job_id) SELECT id FROM job WHERE NOT ${enqueue}
+    ), message AS (
+      INSERT INTO queue_messages (queue, body)
+      SELECT ${enqueue ? dispatch.queue : ''}, jsonb_build_object('jobId', id) FROM job WHERE ${enqueue}
+      RETURNING queue
+    )
+    SELECT (SELECT count(*) FROM (SELECT pg_notify(${enqueue ? dispatch.channel : ''}, queue) FROM message) n) AS notified
+    FROM job`;
 }
 
 export interface PendingDispatch {

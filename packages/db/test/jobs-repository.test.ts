@@ -14,7 +14,7 @@ import {
   findStaleDispatches,
   findTenantJobWithOutput,
   insertApiKey,
-  insertJobWithInputs,
+  insertSubmittedJob,
   insertOutputAsset,
   insertTenant,
   markJobFailed,
@@ -31,7 +31,9 @@ import {
   type AssetRow,
   type Database,
   type DatabaseHandle,
+  type JobDispatch,
   type JobInputRow,
+  type JobSubmission,
   type JobRow,
   type NewAsset,
   type NewJob,
@@ -113,12 +115,27 @@ function jobValues(owner: Owner, overrides: Partial<NewJob> = {}): NewJob {
   };
 }
 
+const SUBMISSION_FIELDS = [
+  'id', 'tenantId', 'apiKeyId', 'requestId', 'model', 'enginePool', 'prompt', 'seed', 'width', 'height', 'aspectRatio',
+  'outputFormat', 'steps', 'guidance', 'safetyTolerance', 'costCredits', 'inputMegapixels', 'outputMegapixels',
+  'webhookUrl', 'webhookSecret', 'maxAttempts',
+] as const satisfies readonly (keyof JobSubmission)[];
+
+/** Submits a job the way the API does, then sets any other columns a scenario needs (status, times). */
 async function createJob(
   owner: Owner,
   overrides: Partial<NewJob> = {},
   inputs: Omit<JobInputRow, 'jobId'>[] = [],
+  dispatch: JobDispatch = { kind: 'outbox' },
 ): Promise<JobRow> {
-  return db.transaction((tx) => insertJobWithInputs(tx, jobValues(owner, overrides), inputs));
+  const values = jobValues(owner, overrides);
+  const submission = Object.fromEntries(SUBMISSION_FIELDS.map((field) => [field, values[field] ?? null])) as unknown as JobSubmission;
+  await insertSubmittedJob(db, submission, inputs, dispatch);
+  const rest = Object.fromEntries(Object.entries(overrides).filter(([field]) => !(SUBMISSION_FIELDS as readonly string[]).includes(field)));
+  if (Object.keys(rest).length > 0) await db.update(schema.jobs).set(rest).where(eq(schema.jobs.id, submission.id));
+  const job = await findJob(db, submission.id);
+  if (!job) throw new Error('job vanished after insert');
+  return job;
 }
 
 function inputAssetRow(tenantId: string, overrides: Partial<Omit<NewAsset, 'kind'>> = {}): NewAsset & { kind: 'input' } {
@@ -210,7 +227,7 @@ async function expectSqlState(promise: Promise<unknown>, code: string): Promise<
 
 // ---------------------------------------------------------------------------------------------
 
-describe('insertJobWithInputs', () => {
+describe('insertSubmittedJob', () => {
   it('writes the job, its lineage edges in order and a dispatch outbox row', async () => {
     const owner = await createOwner();
     const context = await upsertInputAsset(db, inputAssetRow(owner.tenant.id));
@@ -228,11 +245,30 @@ describe('insertJobWithInputs', () => {
     ]);
   });
 
-  it('skips the outbox row when the caller enqueues the message in the same transaction', async () => {
+  it('with a same-database queue, writes the queue message instead of an outbox row, and notifies at commit', async () => {
     const owner = await createOwner();
-    const job = await db.transaction((tx) => insertJobWithInputs(tx, jobValues(owner), [], { outbox: false }));
-    expect(await findJob(db, job.id)).toMatchObject({ status: 'queued' });
-    expect(await outboxRow(job.id)).toBeUndefined();
+    const queue = `jobs-${randomBytes(4).toString('hex')}`;
+    const notified: string[] = [];
+    const listener = await handle.sql.listen('test_channel', (payload) => notified.push(payload));
+    try {
+      const job = await createJob(owner, {}, [], { kind: 'enqueue', queue, channel: 'test_channel' });
+      expect(await findJob(db, job.id)).toMatchObject({ status: 'queued' });
+      expect(await outboxRow(job.id)).toBeUndefined();
+      const messages = await handle.sql<{ body: { jobId: string } }[]>`SELECT body FROM queue_messages WHERE queue = ${queue}`;
+      expect(messages.map((m) => m.body)).toEqual([{ jobId: job.id }]);
+      await expect.poll(() => notified).toEqual([queue]);
+    } finally {
+      await listener.unlisten();
+    }
+  });
+
+  it('writes nothing at all when any part fails (one statement)', async () => {
+    const owner = await createOwner();
+    const before = await handle.sql<{ n: number }[]>`SELECT (SELECT count(*) FROM jobs) + (SELECT count(*) FROM dispatch_outbox) AS n`;
+    // A lineage edge to an asset that does not exist violates its foreign key.
+    await expect(createJob(owner, {}, [{ position: 0, assetId: 'ast_missing', role: 'context' }])).rejects.toThrow();
+    const after = await handle.sql<{ n: number }[]>`SELECT (SELECT count(*) FROM jobs) + (SELECT count(*) FROM dispatch_outbox) AS n`;
+    expect(after).toEqual(before);
   });
 });
 

@@ -7,12 +7,13 @@ import {
   megapixels,
   newId,
   outputSizeFor,
+  POSTGRES_QUEUE_CHANNEL,
   ProblemError,
   type FieldIssue,
   type SubmitRequest,
   type SubmitResponse,
 } from '@kontext/core';
-import { enqueueInTransaction, insertJobWithInputs, upsertInputAsset, type JobRow } from '@kontext/db';
+import { insertSubmittedJob, upsertInputAsset } from '@kontext/db';
 import { inputImageKey } from '@kontext/storage';
 import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
@@ -28,7 +29,7 @@ export interface SubmitJobInput {
 }
 
 export interface SubmitJobResult {
-  job: JobRow;
+  jobId: string;
   response: SubmitResponse;
 }
 
@@ -38,8 +39,9 @@ const RANDOM_SEED_BOUND = 2 ** 32;
 
 /**
  * Submits an edit or generation: validates every input completely (nothing is written for a bad
- * request), stores input blobs by content hash, then writes the job, its lineage edges and its
- * queue message (or, for an external queue, an outbox row relayed after commit) in one transaction.
+ * request), stores input blobs and assets by content hash, then writes the job, its lineage edges
+ * and its queue message (or, for an external queue, an outbox row relayed after commit) in one
+ * statement.
  */
 export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promise<SubmitJobResult> {
   const { request, auth } = input;
@@ -91,67 +93,65 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
   // Content-addressed: an image already stored for this tenant is not written again.
   await Promise.all(images.map((image) => storeInput(ctx, auth.tenantId, image)));
 
+  // Input assets first (idempotent, content-addressed), then the job, its lineage edges and its
+  // dispatch in one statement.
+  const assets = [];
+  for (const image of images) {
+    assets.push(
+      await upsertInputAsset(ctx.db, {
+        id: newId('asset'),
+        tenantId: auth.tenantId,
+        kind: 'input',
+        contentHash: image.contentHash,
+        byteSize: image.byteSize,
+        width: image.width,
+        height: image.height,
+        format: image.format,
+        storageKey: inputImageKey(auth.tenantId, image.contentHash, image.format),
+      }),
+    );
+  }
   const jobId = newId('job');
   const queue = jobQueueName(profile.enginePool);
   const sameTransaction = ctx.jobDispatch === 'same-transaction';
-  const job = await ctx.db.transaction(async (tx) => {
-    const assets = [];
-    for (const image of images) {
-      assets.push(
-        await upsertInputAsset(tx, {
-          id: newId('asset'),
-          tenantId: auth.tenantId,
-          kind: 'input',
-          contentHash: image.contentHash,
-          byteSize: image.byteSize,
-          width: image.width,
-          height: image.height,
-          format: image.format,
-          storageKey: inputImageKey(auth.tenantId, image.contentHash, image.format),
-        }),
-      );
-    }
-    const inserted = await insertJobWithInputs(
-      tx,
-      {
-        id: jobId,
-        tenantId: auth.tenantId,
-        apiKeyId: auth.id,
-        requestId: input.requestId,
-        model: profile.id,
-        enginePool: profile.enginePool,
-        prompt: request.prompt,
-        seed: request.seed ?? randomInt(0, RANDOM_SEED_BOUND),
-        width: size.width,
-        height: size.height,
-        aspectRatio: request.aspect_ratio ?? null,
-        outputFormat: request.output_format ?? DEFAULT_OUTPUT_FORMAT,
-        steps: request.steps ?? profile.defaultSteps,
-        guidance: request.guidance ?? profile.defaultGuidance,
-        safetyTolerance: request.safety_tolerance ?? DEFAULT_SAFETY_TOLERANCE,
-        costCredits: profile.priceCredits,
-        inputMegapixels,
-        outputMegapixels,
-        webhookUrl: request.webhook_url ?? null,
-        webhookSecret: request.webhook_secret ?? null,
-        maxAttempts: ctx.settings.maxAttempts,
-      },
-      assets.map((asset, position) => ({ position, assetId: asset.id, role: position === 0 ? 'context' : 'reference' })),
-      { outbox: !sameTransaction },
-    );
-    if (sameTransaction) await enqueueInTransaction(tx, queue, { jobId });
-    return inserted;
-  });
+  await insertSubmittedJob(
+    ctx.db,
+    {
+      id: jobId,
+      tenantId: auth.tenantId,
+      apiKeyId: auth.id,
+      requestId: input.requestId,
+      model: profile.id,
+      enginePool: profile.enginePool,
+      prompt: request.prompt,
+      seed: request.seed ?? randomInt(0, RANDOM_SEED_BOUND),
+      width: size.width,
+      height: size.height,
+      aspectRatio: request.aspect_ratio ?? null,
+      outputFormat: request.output_format ?? DEFAULT_OUTPUT_FORMAT,
+      steps: request.steps ?? profile.defaultSteps,
+      guidance: request.guidance ?? profile.defaultGuidance,
+      safetyTolerance: request.safety_tolerance ?? DEFAULT_SAFETY_TOLERANCE,
+      costCredits: profile.priceCredits,
+      inputMegapixels,
+      outputMegapixels,
+      webhookUrl: request.webhook_url ?? null,
+      webhookSecret: request.webhook_secret ?? null,
+      maxAttempts: ctx.settings.maxAttempts,
+    },
+    assets.map((asset, position) => ({ position, assetId: asset.id, role: position === 0 ? 'context' : 'reference' })),
+    sameTransaction ? { kind: 'enqueue', queue, channel: POSTGRES_QUEUE_CHANNEL } : { kind: 'outbox' },
+  );
 
   // After commit: the job is durable whether or not this send succeeds (the sweeper relays it).
-  if (!sameTransaction) await relayDispatch({ ctx, input: { jobId: job.id, queue } });
+  if (!sameTransaction) await relayDispatch({ ctx, input: { jobId, queue } });
 
   return {
-    job,
+    jobId,
     response: {
-      id: job.id,
-      polling_url: `${ctx.settings.publicBaseUrl}/v1/get_result?id=${job.id}`,
-      cost: job.costCredits,
+      id: jobId,
+      polling_url: `${ctx.settings.publicBaseUrl}/v1/get_result?id=${jobId}`,
+      cost: profile.priceCredits,
       input_mp: round(inputMegapixels, 4),
       output_mp: round(outputMegapixels, 4),
     },
