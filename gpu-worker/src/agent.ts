@@ -122,10 +122,10 @@ export class WorkerAgent {
       await this.#ctx.queue.ack(this.#queue, message.receipt);
       return;
     }
-    await this.#run1(claim.job, claim.lease, message);
+    await this.#process(claim.job, claim.lease, message);
   }
 
-  async #run1(job: JobRow, lease: WorkerLease, message: ReceivedMessage): Promise<void> {
+  async #process(job: JobRow, lease: WorkerLease, message: ReceivedMessage): Promise<void> {
     const log = this.#log.child({ jobId: job.id, attempt: lease.attempt });
     const abort = new AbortController();
     this.#jobAbort = abort;
