@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { generateApiKey } from '@kontext/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countFiles, countRows, type RowCounts } from '../../../test/harness/counts.ts';
 import { dataUrl, decompressionBombPng, pngImage } from '../../../test/harness/images.ts';
@@ -83,6 +84,12 @@ describe('malformed requests', () => {
 
   it('a body that is not JSON -> 415', async () => {
     await expectProblem(() => platform.api.request('POST', '/v1/flux-kontext-dev', { rawBody: 'prompt=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415);
+  });
+
+  it('a missing or unknown key -> 401, even with a valid body', async () => {
+    const image = (await pngImage({ width: 16, height: 16, seed: 3 })).toString('base64');
+    await expectProblem(() => platform.api.submit({ prompt: 'x', input_image: image }, { key: null }), 401);
+    await expectProblem(() => platform.api.submit({ prompt: 'x', input_image: image }, { key: generateApiKey('live') }), 401);
   });
 
   it('unknown model route -> 404', async () => {
