@@ -27,6 +27,8 @@ export class ApiClient {
   constructor(
     readonly baseUrl: string,
     readonly apiKey: string,
+    /** How the credential travels: BFL's x-key header, or a Bearer token (the operator API's). */
+    readonly credential: 'key' | 'admin' = 'key',
   ) {}
 
   async request<T = unknown>(
@@ -36,7 +38,10 @@ export class ApiClient {
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     const key = options.key === undefined ? this.apiKey : options.key;
-    if (key !== null && !('authorization' in headers)) headers['x-key'] ??= key;
+    if (key !== null && !('authorization' in headers) && !('x-key' in headers)) {
+      if (this.credential === 'admin') headers.authorization = `Bearer ${key}`;
+      else headers['x-key'] = key;
+    }
     let body: string | Uint8Array | undefined;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
@@ -76,6 +81,11 @@ export class ApiClient {
     const until = options.until ?? ((body) => body.status !== 'Pending');
     for (;;) {
       const response = await this.getResult(id, options.key);
+      if (response.status === 429) {
+        // Polled faster than the key's rate limit: back off as told, like a well-behaved client.
+        await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
+        continue;
+      }
       if (until(response.body)) return response.body;
       if (Date.now() > deadline) throw new Error(`job ${id} still ${JSON.stringify(response.body)} after timeout`);
       await new Promise((resolve) => setTimeout(resolve, 25));

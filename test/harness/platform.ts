@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLocalConfig, startLocalPlatform, type LocalPlatform } from '@kontext/local';
 import type { Resolver } from '@kontext/net';
-import { createApiKey, createLogger, createTenant } from '@kontext/services';
+import { ALL_API_KEY_SCOPES, createLogger, createTenant, issueApiKey } from '@kontext/services';
+import type { ApiKeyMode, ApiKeyScope, TenantLimits } from '@kontext/core';
 import { ApiClient } from './api-client.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
@@ -22,6 +23,7 @@ export interface TestPlatformOptions {
   queueTimeoutSeconds?: number;
   dispatchGraceSeconds?: number;
   resolve?: Resolver;
+  apiKeyCacheTtlMs?: number;
 }
 
 export interface TestPlatform extends LocalPlatform {
@@ -30,8 +32,16 @@ export interface TestPlatform extends LocalPlatform {
   blobDir: string;
   api: ApiClient;
   logs: string[];
-  /** A second tenant with its own key, for isolation checks. */
-  createTenantWithKey(name?: string): Promise<{ tenantId: string; key: string; api: ApiClient }>;
+  /** The operator API, with this platform's admin token. */
+  admin: ApiClient;
+  /** Another tenant with its own key (every scope unless given), for isolation, billing and limit tests. */
+  createTenantWithKey(options?: {
+    name?: string;
+    credits?: number;
+    limits?: Partial<TenantLimits>;
+    mode?: ApiKeyMode;
+    scopes?: ApiKeyScope[];
+  }): Promise<{ tenantId: string; key: string; keyId: string; api: ApiClient }>;
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -51,6 +61,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     MAX_BODY_BYTES: String(options.maxBodyBytes ?? 30 * 1024 * 1024),
     QUEUE_TIMEOUT_SECONDS: String(options.queueTimeoutSeconds ?? 3600),
     DISPATCH_GRACE_SECONDS: String(options.dispatchGraceSeconds ?? 10),
+    API_KEY_CACHE_TTL_MS: String(options.apiKeyCacheTtlMs ?? 5000),
   });
   const platform = await startLocalPlatform({
     config,
@@ -65,10 +76,21 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     blobDir: join(dataDir, 'blobs'),
     api,
     logs,
-    createTenantWithKey: async (name = 'Second tenant') => {
-      const tenant = await createTenant({ ctx: platform.ctx, input: { name } });
-      const { plaintext } = await createApiKey({ ctx: platform.ctx, input: { tenantId: tenant.id, name: 'test' } });
-      return { tenantId: tenant.id, key: plaintext, api: new ApiClient(platform.url, plaintext) };
+    admin: new ApiClient(platform.url, platform.adminToken, 'admin'),
+    createTenantWithKey: async (tenantOptions = {}) => {
+      const tenant = await createTenant({
+        ctx: platform.ctx,
+        input: {
+          name: tenantOptions.name ?? 'Another tenant',
+          credits: tenantOptions.credits ?? 10_000,
+          ...(tenantOptions.limits ? { limits: tenantOptions.limits } : {}),
+        },
+      });
+      const issued = await issueApiKey({
+        ctx: platform.ctx,
+        input: { tenantId: tenant.id, name: 'test', mode: tenantOptions.mode ?? 'live', scopes: tenantOptions.scopes ?? ALL_API_KEY_SCOPES },
+      });
+      return { tenantId: tenant.id, key: issued.key, keyId: issued.id, api: new ApiClient(platform.url, issued.key) };
     },
     stop: async () => {
       await platform.stop();

@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { ProblemError, isProblemError } from '@kontext/core';
-import { errorFields } from '@kontext/services';
 import { HTTPException } from 'hono/http-exception';
 import type { ApiApp, ApiDependencies, ApiEnv } from './env.ts';
 import { accessLog } from './middleware/access-log.ts';
@@ -12,6 +11,21 @@ import { registerGetResult } from './routes/get-result.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerListModels } from './routes/list-models.ts';
 import { registerSubmitJob } from './routes/submit-job.ts';
+import { registerCancelJob } from './routes/cancel-job.ts';
+import { registerGetCredits } from './routes/get-credits.ts';
+import { registerGetUsage } from './routes/get-usage.ts';
+import { registerCreateKey } from './routes/keys/create-key.ts';
+import { registerListKeys } from './routes/keys/list-keys.ts';
+import { registerRevokeKey } from './routes/keys/revoke-key.ts';
+import { registerRotateKey } from './routes/keys/rotate-key.ts';
+import { registerAdjustCredits } from './routes/admin/adjust-credits.ts';
+import { registerCreateTenant } from './routes/admin/create-tenant.ts';
+import { registerCreateTenantKey } from './routes/admin/create-tenant-key.ts';
+import { registerGetPlatformUsage } from './routes/admin/get-platform-usage.ts';
+import { registerGetTenant } from './routes/admin/get-tenant.ts';
+import { registerListTenants } from './routes/admin/list-tenants.ts';
+import { registerUpdateTenant } from './routes/admin/update-tenant.ts';
+import { errorFields, isAdminApiEnabled } from '@kontext/services';
 import { validationProblem } from './validation.ts';
 
 /** The HTTP API: the same app behind the Node server (one machine) and the Lambda handler (cloud). */
@@ -32,13 +46,30 @@ export function createApp(deps: ApiDependencies): ApiApp {
   registerListModels(app, deps);
   registerSubmitJob(app, deps);
   registerGetResult(app, deps);
+  registerCancelJob(app, deps);
+  registerGetCredits(app, deps);
+  registerGetUsage(app, deps);
+  registerCreateKey(app, deps);
+  registerListKeys(app, deps);
+  registerRotateKey(app, deps);
+  registerRevokeKey(app, deps);
   if (deps.localBlobs) registerGetBlob(app, deps, deps.localBlobs.signer);
+  // The operator API exists only where an admin token is configured.
+  if (isAdminApiEnabled(deps.ctx)) {
+    registerCreateTenant(app, deps);
+    registerListTenants(app, deps);
+    registerGetTenant(app, deps);
+    registerUpdateTenant(app, deps);
+    registerAdjustCredits(app, deps);
+    registerCreateTenantKey(app, deps);
+    registerGetPlatformUsage(app, deps);
+  }
   registerDocs(app, deps);
 
   app.notFound((c) => problemResponse(c, new ProblemError('not_found', `no route for ${c.req.method} ${c.req.path}`)));
 
   app.onError((error, c) => {
-    if (isProblemError(error)) return problemResponse(c, error);
+    if (isProblemError(error)) return problemResponse(c, error, c.get('problemHeaders') ?? {});
     if (error instanceof HTTPException) {
       if (error.status === 400) return problemResponse(c, new ProblemError('malformed_request', 'the request body is not valid JSON'));
       const kind = error.status === 413 ? 'payload_too_large' : error.status === 401 ? 'unauthorized' : 'malformed_request';

@@ -6,6 +6,8 @@ import type { BlobUrlSigner } from '@kontext/storage';
 export interface ApiVariables {
   requestId: string;
   auth: AuthenticatedKey;
+  /** Headers an error response must carry (Retry-After, RateLimit-*). */
+  problemHeaders: Record<string, string>;
 }
 
 export interface ApiEnv {

@@ -24,20 +24,44 @@ describe('the contract is generated from the route definitions', () => {
     const doc = response.body;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/health', '/v1/blobs/{token}', '/v1/flux-kontext-dev', '/v1/flux-kontext-max', '/v1/flux-kontext-pro', '/v1/get_result', '/v1/models'].sort(),
+      [
+        '/health',
+        '/v1/blobs/{token}',
+        '/v1/flux-kontext-dev',
+        '/v1/flux-kontext-max',
+        '/v1/flux-kontext-pro',
+        '/v1/get_result',
+        '/v1/models',
+        '/v1/credits',
+        '/v1/usage',
+        '/v1/keys',
+        '/v1/keys/{id}',
+        '/v1/keys/{id}/rotate',
+        '/v1/jobs/{id}/cancel',
+        '/admin/v1/tenants',
+        '/admin/v1/tenants/{id}',
+        '/admin/v1/tenants/{id}/credits',
+        '/admin/v1/tenants/{id}/keys',
+        '/admin/v1/usage',
+      ].sort(),
     );
     for (const model of ['dev', 'pro', 'max']) {
       const submit = doc.paths[`/v1/flux-kontext-${model}`]?.post;
       expect(submit?.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
-      expect(Object.keys(submit?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '413', '415', '422']));
+      expect(Object.keys(submit?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '402', '403', '413', '415', '422', '429']));
     }
     expect(doc.components.schemas).toHaveProperty('SubmitRequest');
     expect(doc.components.schemas).toHaveProperty('GetResultResponse');
     expect(doc.components.schemas).toHaveProperty('Problem');
-    expect(doc.components.securitySchemes).toEqual({
+    expect(doc.components.securitySchemes).toMatchObject({
       apiKey: { type: 'apiKey', in: 'header', name: 'x-key' },
       bearer: { type: 'http', scheme: 'bearer' },
+      adminToken: { type: 'http', scheme: 'bearer' },
     });
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/admin/')) continue;
+      for (const operation of Object.values(operations)) expect(operation.security).toEqual([{ adminToken: [] }]);
+    }
   });
 
   it('the submit schema documents every BFL field', async () => {

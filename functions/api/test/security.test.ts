@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateApiKey } from '@kontext/core';
 import { revokeApiKey } from '@kontext/db';
-import { createApiKey, createTenant } from '@kontext/services';
+import { createTenant, issueApiKey } from '@kontext/services';
 import { BlobUrlSigner } from '@kontext/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../../test/harness/api-client.ts';
@@ -20,9 +20,9 @@ afterAll(async () => {
 
 async function revokedKey(): Promise<string> {
   const tenant = await createTenant({ ctx: platform.ctx, input: { name: 'Revoked' } });
-  const created = await createApiKey({ ctx: platform.ctx, input: { tenantId: tenant.id, name: 'old' } });
-  await revokeApiKey(platform.ctx.db, created.record.id);
-  return created.plaintext;
+  const created = await issueApiKey({ ctx: platform.ctx, input: { tenantId: tenant.id, name: 'old', mode: 'live' } });
+  await revokeApiKey(platform.ctx.db, created.id);
+  return created.key;
 }
 
 describe('authentication', () => {
@@ -43,10 +43,10 @@ describe('authentication', () => {
 
   it('a revoked key stops working even after it was used (cache expiry bounds the delay)', async () => {
     const tenant = await createTenant({ ctx: platform.ctx, input: { name: 'Soon revoked' } });
-    const created = await createApiKey({ ctx: platform.ctx, input: { tenantId: tenant.id, name: 'k' } });
-    const client = new ApiClient(platform.url, created.plaintext);
+    const created = await issueApiKey({ ctx: platform.ctx, input: { tenantId: tenant.id, name: 'k', mode: 'live' } });
+    const client = new ApiClient(platform.url, created.key);
     expect((await client.request('GET', '/v1/models')).status).toBe(200);
-    await revokeApiKey(platform.ctx.db, created.record.id);
+    await revokeApiKey(platform.ctx.db, created.id);
     platform.ctx.apiKeyCache.clear();
     expect((await client.request('GET', '/v1/models')).status).toBe(401);
   });

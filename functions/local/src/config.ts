@@ -27,6 +27,10 @@ export const LocalConfigSchema = z.object({
   QUEUE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(6 * 3600),
   DISPATCH_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   MODEL_CATALOG_FILE: z.string().min(1).optional(),
+  /** Operator API token; when unset, one is generated and kept in $DATA_DIR/admin-token. */
+  ADMIN_TOKEN: z.string().min(24).optional(),
+  KEY_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(24 * 3600),
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

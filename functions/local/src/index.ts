@@ -1,5 +1,5 @@
 export { startEmbeddedPostgres, quoteIdentifier, type RunningPostgres, type EmbeddedPostgresOptions } from './embedded-postgres.ts';
 export { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions, PLATFORM_VERSION } from './platform.ts';
 export { loadLocalConfig, type LocalConfig } from './config.ts';
-export { ensureDevCredentials, DEV_API_KEY_FILE } from './dev-credentials.ts';
+export { ensureAdminToken, ensureDevCredentials, ADMIN_TOKEN_FILE, DEV_API_KEY_FILE, DEV_TENANT_CREDITS } from './dev-credentials.ts';
 export { findFreePort } from './free-port.ts';

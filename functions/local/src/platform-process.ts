@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { errorFields } from '@kontext/services';
 import { loadLocalConfig } from './config.ts';
-import { DEV_API_KEY_FILE } from './dev-credentials.ts';
+import { ADMIN_TOKEN_FILE, DEV_API_KEY_FILE } from './dev-credentials.ts';
 import { startLocalPlatform, type LocalPlatform } from './platform.ts';
 
 // The platform process that `npm start`'s supervisor (main.ts) runs in its own process group.
@@ -51,6 +51,9 @@ const lines = [
   `  API        ${platform.publicBaseUrl}`,
   `  Docs       ${platform.publicBaseUrl}/docs`,
   `  Dev key    ${platform.devApiKey}   (saved in ${show(`${config.dataDir}/${DEV_API_KEY_FILE}`)})`,
+  config.ADMIN_TOKEN
+    ? '  Admin      operator API at /admin/v1 (token from ADMIN_TOKEN)'
+    : `  Admin      ${platform.adminToken}   (operator API at /admin/v1; saved in ${show(`${config.dataDir}/${ADMIN_TOKEN_FILE}`)})`,
   platform.embeddedDatabase
     ? `  Database   embedded Postgres, data in ${show(`${config.dataDir}/postgres`)}`
     : '  Database   external (DATABASE_URL)',

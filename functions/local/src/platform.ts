@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp, startServer, type RunningServer } from '@kontext/api';
+import { PREVIEW_ENGINE_POOL } from '@kontext/core';
 import { connectDatabase, migrateDatabase } from '@kontext/db';
 import { PREVIEW_ENGINE_ID, PreviewEngine, WorkerAgent } from '@kontext/gpu-worker';
 import type { Resolver } from '@kontext/net';
@@ -10,7 +11,7 @@ import { PostgresQueue } from '@kontext/queue';
 import { createLogger, createServiceContext, errorFields, sweepJobs, type Logger, type ServiceContext } from '@kontext/services';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import type { LocalConfig } from './config.ts';
-import { ensureDevCredentials } from './dev-credentials.ts';
+import { ensureAdminToken, ensureDevCredentials } from './dev-credentials.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres.ts';
 import { findFreePort } from './free-port.ts';
 
@@ -31,6 +32,7 @@ export interface LocalPlatform {
   url: string;
   publicBaseUrl: string;
   devApiKey: string;
+  adminToken: string;
   databaseUrl: string;
   embeddedDatabase: boolean;
   ctx: ServiceContext;
@@ -69,12 +71,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     cleanups.push(() => queueDatabase.close());
     const queue = new PostgresQueue(queueDatabase.sql);
     cleanups.push(() => queue.close());
+    const adminToken = config.ADMIN_TOKEN ?? (await ensureAdminToken(config.dataDir));
 
     const port = config.PORT === 0 ? await findFreePort() : config.PORT;
     const publicBaseUrl = config.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://localhost:${port}`;
     const signer = new BlobUrlSigner(await readOrCreateSecret(join(config.dataDir, 'url-signing-secret')), publicBaseUrl);
     const ctx = createServiceContext({
       db: database.db,
+      // Rate-limit and last-use writes share the queue's asynchronous-commit pool.
+      counters: queueDatabase.db,
       queue,
       storage: new FilesystemBlobStore({ root: join(config.dataDir, 'blobs'), signer }),
       settings: {
@@ -84,6 +89,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         maxAttempts: config.MAX_ATTEMPTS,
         queueTimeoutSeconds: config.QUEUE_TIMEOUT_SECONDS,
         dispatchGraceSeconds: config.DISPATCH_GRACE_SECONDS,
+        adminToken,
+        keyRotationGraceSeconds: config.KEY_ROTATION_GRACE_SECONDS,
+        apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
         urlInputs: { allowPrivateNetworks: config.ALLOW_PRIVATE_URL_INPUTS },
       },
       ...(config.catalog ? { catalog: config.catalog } : {}),
@@ -97,7 +105,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     const engine = new PreviewEngine({ stepDelayMs: config.PREVIEW_STEP_DELAY_MS });
     await engine.start();
-    const pools = [...new Set(ctx.catalog.map((profile) => profile.enginePool))];
+    // Every model's pool plus the preview pool that test-mode jobs use; on one machine the preview
+    // engine serves them all.
+    const pools = [...new Set([...ctx.catalog.map((profile) => profile.enginePool), PREVIEW_ENGINE_POOL])];
     const workers = pools.flatMap((enginePool) =>
       Array.from({ length: config.WORKER_LOOPS }, () => new WorkerAgent({ ctx, engine, enginePool })),
     );
@@ -126,6 +136,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       url: server.url,
       publicBaseUrl,
       devApiKey: dev.key,
+      adminToken,
       databaseUrl,
       embeddedDatabase: embedded !== undefined,
       ctx,

@@ -18,13 +18,20 @@ export const ModelProfileSchema = z
     defaultSteps: z.number().int().min(1).max(100),
     maxSteps: z.number().int().min(1).max(100),
     defaultGuidance: z.number().min(0).max(20),
-    /** Price of one image in credits (1 credit = $0.01). */
+    /** Price of one image up to `includedMegapixels` of output, in credits (1 credit = $0.01). */
     priceCredits: z.number().int().min(0).max(1_000_000),
+    /** Output megapixels the base price covers; every Kontext size (1.03-1.06 MP) fits in the default. */
+    includedMegapixels: z.number().positive().max(100).default(1.1),
+    /** Credits per started megapixel beyond `includedMegapixels`. */
+    pricePerExtraMegapixel: z.number().int().min(0).max(1_000_000).default(0),
     maxInputImages: z.number().int().min(0).max(4),
+    /** Live jobs of this model one tenant may have queued or running (on top of the tenant's own limit). */
+    maxActiveJobsPerTenant: z.number().int().min(1).max(10_000).nullable().default(null),
   })
   .refine((p) => p.defaultSteps <= p.maxSteps, { message: 'defaultSteps must not exceed maxSteps', path: ['defaultSteps'] });
 
 export type ModelProfile = z.infer<typeof ModelProfileSchema>;
+export type ModelProfileInput = z.input<typeof ModelProfileSchema>;
 
 export const ModelCatalogSchema = z
   .array(ModelProfileSchema)
@@ -35,7 +42,7 @@ export type ModelCatalog = z.infer<typeof ModelCatalogSchema>;
 
 const KONTEXT_DEV_WEIGHTS = 'FLUX.1-Kontext-dev';
 
-export const DEFAULT_MODEL_CATALOG: ModelCatalog = [
+export const DEFAULT_MODEL_CATALOG: ModelCatalog = ModelCatalogSchema.parse([
   {
     id: 'flux-kontext-dev',
     displayName: 'FLUX.1 Kontext [dev]',
@@ -71,9 +78,17 @@ export const DEFAULT_MODEL_CATALOG: ModelCatalog = [
     defaultGuidance: 2.5,
     priceCredits: 8,
     maxInputImages: 4,
+    // BFL allows 6 concurrent kontext-max tasks per key; here per tenant.
+    maxActiveJobsPerTenant: 6,
   },
-];
+] satisfies ModelProfileInput[]);
 
 export function findProfile(catalog: ModelCatalog, id: string): ModelProfile | undefined {
   return catalog.find((profile) => profile.id === id);
+}
+
+/** The price of one image of `outputMegapixels` in credits: the base price plus started extra megapixels. */
+export function priceCredits(profile: ModelProfile, outputMegapixels: number): number {
+  const extra = Math.max(0, Math.ceil(outputMegapixels - profile.includedMegapixels - 1e-9));
+  return profile.priceCredits + extra * profile.pricePerExtraMegapixel;
 }

@@ -7,3 +7,6 @@ export * from './image-header.ts';
 export * from './api-key-format.ts';
 export * from './contract.ts';
 export * from './queue-wire.ts';
+export * from './tenancy.ts';
+export * from './usage.ts';
+export * from './platform-contract.ts';

@@ -98,3 +98,9 @@ export function heartbeatIntervalMs(policy: LeasePolicy): number {
 export function jobQueueName(enginePool: string): string {
   return `jobs-${enginePool}`;
 }
+
+/**
+ * The engine pool of test-mode jobs: the CPU preview engine. Test jobs go to its queue whatever
+ * their model, so they never reach (or wait for) a GPU.
+ */
+export const PREVIEW_ENGINE_POOL = 'preview';

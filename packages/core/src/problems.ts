@@ -5,6 +5,7 @@
 export const PROBLEM_KINDS = {
   malformed_request: { status: 400, title: 'Malformed request' },
   unauthorized: { status: 401, title: 'Unauthorized' },
+  insufficient_credits: { status: 402, title: 'Insufficient credits' },
   forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
@@ -14,6 +15,7 @@ export const PROBLEM_KINDS = {
   validation_failed: { status: 422, title: 'Validation failed' },
   invalid_input_image: { status: 422, title: 'Invalid input image' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  active_jobs_limit: { status: 429, title: 'Too many active jobs' },
   internal: { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const;
@@ -49,7 +51,7 @@ export class ProblemError extends Error {
     this.detail = detail;
     this.issues = options.issues ?? [];
     this.extensions = options.extensions ?? {};
-    this.retryable = options.retryable ?? (kind === 'unavailable' || kind === 'rate_limited');
+    this.retryable = options.retryable ?? (kind === 'unavailable' || kind === 'rate_limited' || kind === 'active_jobs_limit');
   }
 
   get status(): number {

@@ -5,3 +5,5 @@ export * from './tenants.ts';
 export * from './api-keys.ts';
 export * from './assets.ts';
 export * from './jobs.ts';
+export * from './rate-limits.ts';
+export * from './usage.ts';

@@ -1,6 +1,7 @@
-import { and, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { sourcesOf } from '@kontext/core';
 import type { Database, Executor } from './client.ts';
-import { assets, dispatchOutbox, jobInputs, jobs } from './schema.ts';
+import { assets, dispatchOutbox, jobInputs, jobs, tenants } from './schema.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJob = typeof jobs.$inferInsert;
@@ -29,6 +30,7 @@ export interface JobSubmission {
   id: string;
   tenantId: string;
   apiKeyId: string;
+  mode: 'live' | 'test';
   requestId: string;
   model: string;
   enginePool: string;
@@ -51,43 +53,110 @@ export interface JobSubmission {
 
 export type JobDispatch = { kind: 'outbox' } | { kind: 'enqueue'; queue: string; channel: string };
 
+/** What admitting a job takes from its tenant: a credit reservation and, for live jobs, an active slot. */
+export interface JobAdmission {
+  /** Credits moved from available to reserved; 0 for test-mode jobs and free models. */
+  reserveCredits: number;
+  /** Live jobs hold a slot against the tenant's (and the model's) active-job limit. */
+  holdsActiveSlot: boolean;
+  /** The model's own per-tenant active limit, if it has one. */
+  modelActiveLimit: number | null;
+}
+
+export type AdmissionOutcome =
+  | { admitted: true }
+  | { admitted: false; reason: 'tenant_not_found' }
+  | { admitted: false; reason: 'insufficient_credits'; available: number; price: number }
+  | { admitted: false; reason: 'active_jobs_limit'; limit: number; active: number }
+  | { admitted: false; reason: 'model_active_jobs_limit'; limit: number; active: number };
+
 /**
- * Writes a submitted job in ONE statement: the job, its lineage edges, and either its queue
- * message (Postgres queue in this database; the NOTIFY that wakes workers fires at commit) or an
- * outbox row for an external queue. One round trip, atomic, on the submit hot path.
+ * Admits and writes a submitted job in ONE statement: a conditional UPDATE of the tenant row
+ * reserves the credits and takes the active-job slots (tenant and model) only if all of them are
+ * available, so a refusal by one limit consumes none of the others; then, only if admitted, the
+ * job, its reservation ledger entry, its lineage edges and either its queue message (Postgres
+ * queue in this database; the NOTIFY that wakes workers fires at commit) or an outbox row for an
+ * external queue. One round trip, atomic, on the submit hot path.
  */
 export async function insertSubmittedJob(
   db: Database,
   job: JobSubmission,
   inputs: Omit<JobInputRow, 'jobId'>[],
+  admission: JobAdmission,
   dispatch: JobDispatch,
-): Promise<void> {
+): Promise<AdmissionOutcome> {
   const client = db.$client;
   const enqueue = dispatch.kind === 'enqueue';
-  await client`
-    WITH job AS (
-      INSERT INTO jobs (id, tenant_id, api_key_id, request_id, model, engine_pool, prompt, seed, width, height,
+  const cost = admission.reserveCredits;
+  const slot = admission.holdsActiveSlot ? 1 : 0;
+  const [row] = await client<{ admitted: boolean }[]>`
+    WITH admitted AS (
+      UPDATE tenants SET
+        credits_available = credits_available - ${cost}::bigint,
+        credits_reserved = credits_reserved + ${cost}::bigint,
+        active_jobs = active_jobs + ${slot}::int,
+        active_jobs_by_model = CASE WHEN ${slot}::int = 1
+          THEN jsonb_set(active_jobs_by_model, ARRAY[${job.model}::text],
+                         to_jsonb(COALESCE((active_jobs_by_model ->> ${job.model}::text)::int, 0) + 1))
+          ELSE active_jobs_by_model END
+      WHERE id = ${job.tenantId}::text
+        AND credits_available >= ${cost}::bigint
+        AND (${slot}::int = 0 OR (
+          active_jobs < max_active_jobs
+          AND (${admission.modelActiveLimit}::int IS NULL
+               OR COALESCE((active_jobs_by_model ->> ${job.model}::text)::int, 0) < ${admission.modelActiveLimit}::int)))
+      RETURNING id, credits_available
+    ), job AS (
+      INSERT INTO jobs (id, tenant_id, api_key_id, mode, request_id, model, engine_pool, prompt, seed, width, height,
         aspect_ratio, output_format, steps, guidance, safety_tolerance, cost_credits, input_mp, output_mp,
         webhook_url, webhook_secret, max_attempts)
-      VALUES (${job.id}, ${job.tenantId}, ${job.apiKeyId}, ${job.requestId}, ${job.model}, ${job.enginePool},
-        ${job.prompt}, ${job.seed}, ${job.width}, ${job.height}, ${job.aspectRatio}, ${job.outputFormat}::output_format,
-        ${job.steps}, ${job.guidance}, ${job.safetyTolerance}, ${job.costCredits}, ${job.inputMegapixels},
-        ${job.outputMegapixels}, ${job.webhookUrl}, ${job.webhookSecret}, ${job.maxAttempts})
+      SELECT ${job.id}::text, ${job.tenantId}::text, ${job.apiKeyId}::text, ${job.mode}::api_key_mode,
+        ${job.requestId}::text, ${job.model}::text, ${job.enginePool}::text, ${job.prompt}::text, ${job.seed}::bigint,
+        ${job.width}::int, ${job.height}::int, ${job.aspectRatio}::text, ${job.outputFormat}::output_format,
+        ${job.steps}::smallint, ${job.guidance}::real, ${job.safetyTolerance}::smallint, ${job.costCredits}::int,
+        ${job.inputMegapixels}::float8, ${job.outputMegapixels}::float8, ${job.webhookUrl}::text,
+        ${job.webhookSecret}::text, ${job.maxAttempts}::smallint
+      FROM admitted
       RETURNING id
+    ), reservation AS (
+      INSERT INTO credit_ledger (tenant_id, job_id, kind, amount, balance_after, reason)
+      SELECT admitted.id, job.id, 'reserve', -${cost}::bigint, admitted.credits_available, 'job submitted'
+      FROM job, admitted WHERE ${cost}::bigint > 0
     ), inputs AS (
       INSERT INTO job_inputs (job_id, position, asset_id, role)
       SELECT job.id, i.position, i.asset_id, i.role
       FROM job, unnest(${inputs.map((i) => i.position)}::smallint[], ${inputs.map((i) => i.assetId)}::text[],
         ${inputs.map((i) => i.role)}::text[]) AS i(position, asset_id, role)
     ), outbox AS (
-      INSERT INTO dispatch_outbox (job_id) SELECT id FROM job WHERE NOT ${enqueue}
+      INSERT INTO dispatch_outbox (job_id) SELECT id FROM job WHERE NOT ${enqueue}::boolean
     ), message AS (
       INSERT INTO queue_messages (queue, body)
-      SELECT ${enqueue ? dispatch.queue : ''}, jsonb_build_object('jobId', id) FROM job WHERE ${enqueue}
+      SELECT ${enqueue ? dispatch.queue : ''}::text, jsonb_build_object('jobId', id) FROM job WHERE ${enqueue}::boolean
       RETURNING queue
     )
-    SELECT (SELECT count(*) FROM (SELECT pg_notify(${enqueue ? dispatch.channel : ''}, queue) FROM message) n) AS notified
-    FROM job`;
+    SELECT EXISTS (SELECT 1 FROM job) AS admitted,
+           (SELECT count(*) FROM (SELECT pg_notify(${enqueue ? dispatch.channel : ''}::text, queue) FROM message) n) AS notified`;
+  if (row?.admitted) return { admitted: true };
+  return explainRefusal(db, job, admission);
+}
+
+/** Why the admission UPDATE matched no row, read right after it (the decision itself was atomic). */
+async function explainRefusal(db: Database, job: JobSubmission, admission: JobAdmission): Promise<AdmissionOutcome> {
+  const tenant = await findTenantRow(db, job.tenantId);
+  if (!tenant) return { admitted: false, reason: 'tenant_not_found' };
+  if (tenant.creditsAvailable < admission.reserveCredits) {
+    return { admitted: false, reason: 'insufficient_credits', available: tenant.creditsAvailable, price: admission.reserveCredits };
+  }
+  const modelActive = tenant.activeJobsByModel[job.model] ?? 0;
+  if (admission.modelActiveLimit !== null && modelActive >= admission.modelActiveLimit) {
+    return { admitted: false, reason: 'model_active_jobs_limit', limit: admission.modelActiveLimit, active: modelActive };
+  }
+  return { admitted: false, reason: 'active_jobs_limit', limit: tenant.maxActiveJobs, active: tenant.activeJobs };
+}
+
+async function findTenantRow(db: Database, tenantId: string) {
+  const [tenant] = await db.select().from(tenants).where(eq(tenants.id, tenantId));
+  return tenant;
 }
 
 export interface PendingDispatch {
@@ -344,4 +413,14 @@ export async function releaseJobLease(
     .returning({ status: jobs.status });
   if (!row) return undefined;
   return row.status === 'failed' ? 'failed' : 'queued';
+}
+
+/** Queued or running -> canceled, for the tenant that owns the job; false when it had already finished. */
+export async function cancelJob(exec: Executor, tenantId: string, jobId: string): Promise<boolean> {
+  const rows = await exec
+    .update(jobs)
+    .set({ status: 'canceled', finishedAt: sql`now()`, leaseOwner: null, leaseExpiresAt: null })
+    .where(and(eq(jobs.id, jobId), eq(jobs.tenantId, tenantId), inArray(jobs.status, sourcesOf('canceled'))))
+    .returning({ id: jobs.id });
+  return rows.length > 0;
 }

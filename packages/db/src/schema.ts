@@ -18,9 +18,9 @@ import {
 } from 'drizzle-orm/pg-core';
 import { JOB_STATUSES } from '@kontext/core';
 
-// The schema is the source of truth for tenants, keys, jobs, assets and lineage. Migrations are
-// generated from this file by drizzle-kit and checked in (packages/db/migrations).
-// Credits, ledger and usage tables belong to billing and arrive with it.
+// The schema is the source of truth for tenants, keys, jobs, assets, lineage, credits and usage.
+// Migrations are generated from this file by drizzle-kit and checked in (packages/db/migrations);
+// the accounting trigger that settles finished jobs is a hand-written migration beside them.
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -31,12 +31,38 @@ export const assetKind = pgEnum('asset_kind', ['input', 'output']);
 export const imageFormat = pgEnum('image_format', ['png', 'jpeg', 'webp']);
 export const outputFormat = pgEnum('output_format', ['png', 'jpeg']);
 export const apiKeyMode = pgEnum('api_key_mode', ['live', 'test']);
+export const ledgerEntryKind = pgEnum('ledger_entry_kind', ['grant', 'reserve', 'settle', 'refund']);
+export const usageGranularity = pgEnum('usage_granularity', ['hour', 'day']);
 
-export const tenants = pgTable('tenants', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  ...timestamps,
-});
+/**
+ * A tenant with its money and limits on one row: admission (credits and active-job slots) is one
+ * conditional UPDATE of this row, so concurrent submits can never overspend or overrun a limit.
+ */
+export const tenants = pgTable(
+  'tenants',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** Credits that can be spent now; always equals the sum of the tenant's ledger. */
+    creditsAvailable: bigint('credits_available', { mode: 'number' }).notNull().default(0),
+    /** Credits held by jobs that have not finished (settled on success, refunded otherwise). */
+    creditsReserved: bigint('credits_reserved', { mode: 'number' }).notNull().default(0),
+    /** Live jobs queued or running, in total and per model. */
+    activeJobs: integer('active_jobs').notNull().default(0),
+    activeJobsByModel: jsonb('active_jobs_by_model').$type<Record<string, number>>().notNull().default({}),
+    maxActiveJobs: integer('max_active_jobs').notNull().default(24),
+    requestsPerMinutePerKey: integer('requests_per_minute_per_key').notNull().default(6000),
+    /** Models this tenant may use; null means every model in the catalog. */
+    allowedModels: text('allowed_models').array(),
+    retentionDays: integer('retention_days').notNull().default(30),
+    ...timestamps,
+  },
+  (t) => [
+    check('tenants_credits_nonnegative', sql`${t.creditsAvailable} >= 0 AND ${t.creditsReserved} >= 0`),
+    check('tenants_active_nonnegative', sql`${t.activeJobs} >= 0`),
+    check('tenants_limits_positive', sql`${t.maxActiveJobs} > 0 AND ${t.requestsPerMinutePerKey} > 0 AND ${t.retentionDays} > 0`),
+  ],
+);
 
 export const apiKeys = pgTable(
   'api_keys',
@@ -47,11 +73,15 @@ export const apiKeys = pgTable(
       .references(() => tenants.id),
     name: text('name').notNull(),
     mode: apiKeyMode('mode').notNull(),
+    scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
     /** SHA-256 of the whole key; the plaintext is shown once and never stored. */
     keyHash: text('key_hash').notNull(),
     displayPrefix: text('display_prefix').notNull(),
     lastFour: text('last_four').notNull(),
+    /** When the key stops working: now for a revocation, the end of the grace period for a rotation. */
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    /** The key that replaced this one in a rotation. */
+    replacedByKeyId: text('replaced_by_key_id'),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
     ...timestamps,
   },
@@ -97,6 +127,8 @@ export const jobs = pgTable(
     apiKeyId: text('api_key_id')
       .notNull()
       .references(() => apiKeys.id),
+    /** Test-mode jobs run on the preview engine, cost nothing and hold no active-job slot. */
+    mode: apiKeyMode('mode').notNull().default('live'),
     requestId: text('request_id').notNull(),
     model: text('model').notNull(),
     enginePool: text('engine_pool').notNull(),
@@ -184,3 +216,88 @@ export const queueMessages = pgTable(
   },
   (t) => [index('queue_messages_ready_idx').on(t.queue, t.visibleAt, t.id)],
 );
+
+/**
+ * The append-only credit ledger. `amount` is the change to the tenant's available credits, so
+ * their sum is the balance: grants (+/-), reserves at submit (-price), refunds (+price), and
+ * zero-amount settles that close a reservation. One entry per (job, kind): retries cannot charge twice.
+ */
+export const creditLedger = pgTable(
+  'credit_ledger',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    jobId: text('job_id').references(() => jobs.id),
+    kind: ledgerEntryKind('kind').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    /** The tenant's available credits right after this entry. */
+    balanceAfter: bigint('balance_after', { mode: 'number' }).notNull(),
+    reason: text('reason').notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('credit_ledger_job_kind_idx').on(t.jobId, t.kind).where(sql`${t.jobId} IS NOT NULL`),
+    index('credit_ledger_tenant_idx').on(t.tenantId, t.id),
+  ],
+);
+
+/** One immutable event per job that reached a terminal state. */
+export const usageEvents = pgTable(
+  'usage_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    tenantId: text('tenant_id').notNull(),
+    apiKeyId: text('api_key_id').notNull(),
+    mode: apiKeyMode('mode').notNull(),
+    model: text('model').notNull(),
+    engine: text('engine'),
+    outcome: jobStatus('outcome').notNull(),
+    inputMegapixels: doublePrecision('input_mp').notNull(),
+    outputMegapixels: doublePrecision('output_mp').notNull(),
+    queueMs: integer('queue_ms'),
+    engineMs: integer('engine_ms'),
+    totalMs: integer('total_ms').notNull(),
+    credits: bigint('credits', { mode: 'number' }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [uniqueIndex('usage_events_job_idx').on(t.jobId), index('usage_events_tenant_finished_idx').on(t.tenantId, t.finishedAt)],
+);
+
+/**
+ * Hourly and daily usage rollups, upserted in the transaction that finishes each job, at the
+ * finest grain a query groups by. `latency_histogram` counts total job latency in fixed
+ * log-spaced buckets (USAGE_LATENCY_BUCKETS_MS), so percentiles merge across rows.
+ */
+export const usageRollups = pgTable(
+  'usage_rollups',
+  {
+    tenantId: text('tenant_id').notNull(),
+    granularity: usageGranularity('granularity').notNull(),
+    bucketStart: timestamp('bucket_start', { withTimezone: true, mode: 'date' }).notNull(),
+    model: text('model').notNull(),
+    apiKeyId: text('api_key_id').notNull(),
+    outcome: jobStatus('outcome').notNull(),
+    mode: apiKeyMode('mode').notNull(),
+    jobs: bigint('jobs', { mode: 'number' }).notNull(),
+    credits: bigint('credits', { mode: 'number' }).notNull(),
+    inputMegapixels: doublePrecision('input_mp').notNull(),
+    outputMegapixels: doublePrecision('output_mp').notNull(),
+    queueMsSum: bigint('queue_ms_sum', { mode: 'number' }).notNull(),
+    engineMsSum: bigint('engine_ms_sum', { mode: 'number' }).notNull(),
+    latencyHistogram: integer('latency_histogram').array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.granularity, t.bucketStart, t.model, t.apiKeyId, t.outcome, t.mode] })],
+);
+
+/** Per-key rate limit state (GCRA: the theoretical arrival time of the next request). */
+export const apiKeyRateLimits = pgTable('api_key_rate_limits', {
+  apiKeyId: text('api_key_id')
+    .primaryKey()
+    .references(() => apiKeys.id),
+  theoreticalArrival: timestamp('theoretical_arrival', { withTimezone: true, mode: 'date' }).notNull(),
+});

@@ -66,7 +66,15 @@ interface Owner {
 }
 
 async function createTenant(name = 'Test tenant'): Promise<TenantRow> {
-  return insertTenant(db, { id: newId('tenant'), name });
+  return insertTenant(db, {
+    id: newId('tenant'),
+    name,
+    initialCredits: 0,
+    maxActiveJobs: 1000,
+    requestsPerMinutePerKey: 6000,
+    allowedModels: null,
+    retentionDays: 30,
+  });
 }
 
 async function createApiKey(tenantId: string, overrides: Partial<typeof schema.apiKeys.$inferInsert> = {}): Promise<ApiKeyRow> {
@@ -118,7 +126,7 @@ function jobValues(owner: Owner, overrides: Partial<NewJob> = {}): NewJob {
 const SUBMISSION_FIELDS = [
   'id', 'tenantId', 'apiKeyId', 'requestId', 'model', 'enginePool', 'prompt', 'seed', 'width', 'height', 'aspectRatio',
   'outputFormat', 'steps', 'guidance', 'safetyTolerance', 'costCredits', 'inputMegapixels', 'outputMegapixels',
-  'webhookUrl', 'webhookSecret', 'maxAttempts',
+  'webhookUrl', 'webhookSecret', 'maxAttempts', 'mode',
 ] as const satisfies readonly (keyof JobSubmission)[];
 
 /** Submits a job the way the API does, then sets any other columns a scenario needs (status, times). */
@@ -130,7 +138,9 @@ async function createJob(
 ): Promise<JobRow> {
   const values = jobValues(owner, overrides);
   const submission = Object.fromEntries(SUBMISSION_FIELDS.map((field) => [field, values[field] ?? null])) as unknown as JobSubmission;
-  await insertSubmittedJob(db, submission, inputs, dispatch);
+  // Free test-mode admission: these tests are about the job lifecycle, not money or limits.
+  const admission = await insertSubmittedJob(db, { ...submission, mode: 'test' }, inputs, { reserveCredits: 0, holdsActiveSlot: false, modelActiveLimit: null }, dispatch);
+  if (!admission.admitted) throw new Error(`job not admitted: ${admission.reason}`);
   const rest = Object.fromEntries(Object.entries(overrides).filter(([field]) => !(SUBMISSION_FIELDS as readonly string[]).includes(field)));
   if (Object.keys(rest).length > 0) await db.update(schema.jobs).set(rest).where(eq(schema.jobs.id, submission.id));
   const job = await findJob(db, submission.id);
@@ -654,8 +664,16 @@ describe('findTenantJobWithOutput', () => {
 describe('api keys', () => {
   it('findActiveApiKeyByHash finds a live key and ignores a revoked one', async () => {
     const tenant = await createTenant();
-    const key = await createApiKey(tenant.id, { mode: 'live' });
-    expect(await findActiveApiKeyByHash(db, key.keyHash)).toEqual({ id: key.id, tenantId: tenant.id, mode: 'live' });
+    const key = await createApiKey(tenant.id, { mode: 'live', scopes: ['jobs:read'] });
+    expect(await findActiveApiKeyByHash(db, key.keyHash)).toEqual({
+      id: key.id,
+      tenantId: tenant.id,
+      mode: 'live',
+      scopes: ['jobs:read'],
+      expiresAt: null,
+      requestsPerMinute: 6000,
+      allowedModels: null,
+    });
     expect(await findActiveApiKeyByHash(db, sha256('unknown'))).toBeUndefined();
 
     expect(await revokeApiKey(db, key.id)).toBe(true);

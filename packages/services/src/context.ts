@@ -10,6 +10,11 @@ import type { FetchUrlInput } from './images/fetch-url-input.ts';
 /** Everything a verb may touch, wired by a composition root (local runner, Lambda, worker). */
 export interface ServiceContext {
   db: Database;
+  /**
+   * A pool that commits without waiting for the WAL flush, for state that may be lost in a crash
+   * at no harm: rate-limit arrival times and key last-use times. May be the same as `db`.
+   */
+  counters: Database;
   storage: BlobStore;
   queue: MessageQueue;
   catalog: ModelCatalog;

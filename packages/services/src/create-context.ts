@@ -11,6 +11,8 @@ import { PlatformSettingsSchema, type PlatformSettingsInput } from './settings.t
 
 export interface ServiceContextOptions {
   db: Database;
+  /** Asynchronous-commit pool for counters; defaults to `db`. */
+  counters?: Database;
   storage: BlobStore;
   queue: MessageQueue;
   settings: PlatformSettingsInput;
@@ -26,6 +28,7 @@ export function createServiceContext(options: ServiceContextOptions): ServiceCon
   const settings = PlatformSettingsSchema.parse(options.settings);
   return {
     db: options.db,
+    counters: options.counters ?? options.db,
     storage: options.storage,
     queue: options.queue,
     catalog: options.catalog ?? DEFAULT_MODEL_CATALOG,

@@ -20,6 +20,10 @@ export const PlatformSettingsSchema = z.object({
   dispatchGraceSeconds: z.number().min(0).default(10),
   /** How long a verified API key is trusted from the in-process cache; bounds revocation delay. */
   apiKeyCacheTtlMs: z.number().int().min(0).max(60_000).default(5_000),
+  /** Bearer token for the operator API; unset turns the operator API off. */
+  adminToken: z.string().min(24).optional(),
+  /** How long a rotated-out key keeps working, unless the rotation says otherwise. */
+  keyRotationGraceSeconds: z.number().int().min(0).max(30 * 24 * 3600).default(24 * 3600),
   urlInputs: z
     .object({
       /** Local development only: lets URL inputs reach loopback and private networks. */

@@ -37,6 +37,11 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '
 export function registerDocs(app: ApiApp, deps: ApiDependencies): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'x-key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The operator token from configuration (ADMIN_TOKEN); never an API key.',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

@@ -1,9 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { GetResultResponseSchema } from '@kontext/core';
 import { getJobResult } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../env.ts';
-import { requireApiKey } from '../middleware/require-api-key.ts';
-import { API_KEY_SECURITY, COMMON_ERROR_RESPONSES, problemResponseSpec } from '../openapi-responses.ts';
+import { problemResponseSpec } from '../openapi-responses.ts';
+import { apiKeyRoute } from '../route-kinds.ts';
 
 // GET /v1/get_result?id=: BFL's polling endpoint. An unknown id (or another tenant's) answers 404
 // with BFL's body, status "Task not found", because BFL clients branch on that string.
@@ -13,20 +13,18 @@ const QuerySchema = z.object({
 });
 
 export function registerGetResult(app: ApiApp, deps: ApiDependencies): void {
-  const route = createRoute({
+  const route = apiKeyRoute(deps.ctx, {
     method: 'get',
     path: '/v1/get_result',
     tags: ['Generate and edit'],
     summary: 'Poll a job',
-    description: 'Status, progress and, when Ready, the result with a signed sample URL that expires. Poll again for a fresh URL.',
-    security: API_KEY_SECURITY,
-    middleware: [requireApiKey(deps.ctx)],
+    description:
+      'Status, progress and, when Ready, the result with a signed sample URL that expires. Poll again for a fresh URL. Needs jobs:read.',
     request: { query: QuerySchema },
     responses: {
       200: { description: 'The job.', content: { 'application/json': { schema: GetResultResponseSchema } } },
-      404: { description: 'No such job for this key\'s tenant.', content: { 'application/json': { schema: GetResultResponseSchema } } },
+      404: { description: "No such job for this key's tenant.", content: { 'application/json': { schema: GetResultResponseSchema } } },
       422: problemResponseSpec('The id parameter is missing or invalid.'),
-      ...COMMON_ERROR_RESPONSES,
     },
   });
   app.openapi(route, async (c) => {

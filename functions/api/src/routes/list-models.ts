@@ -1,23 +1,20 @@
-import { createRoute } from '@hono/zod-openapi';
 import { ModelListSchema } from '@kontext/core';
 import { listModels } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../env.ts';
-import { requireApiKey } from '../middleware/require-api-key.ts';
-import { API_KEY_SECURITY, COMMON_ERROR_RESPONSES } from '../openapi-responses.ts';
+import { apiKeyRoute } from '../route-kinds.ts';
 
 export function registerListModels(app: ApiApp, deps: ApiDependencies): void {
-  const route = createRoute({
+  const route = apiKeyRoute(deps.ctx, {
     method: 'get',
     path: '/v1/models',
     tags: ['Models'],
     summary: 'List the model catalog',
-    description: 'Each profile with its endpoint, sampling defaults, price and the weights that serve it.',
-    security: API_KEY_SECURITY,
-    middleware: [requireApiKey(deps.ctx)],
-    responses: {
-      200: { description: 'The catalog.', content: { 'application/json': { schema: ModelListSchema } } },
-      ...COMMON_ERROR_RESPONSES,
-    },
+    description: 'Each profile this account may use, with its endpoint, sampling defaults, price and the weights that serve it.',
+    responses: { 200: { description: 'The catalog.', content: { 'application/json': { schema: ModelListSchema } } } },
   });
-  app.openapi(route, (c) => c.json({ data: listModels({ ctx: deps.ctx }) }, 200));
+  app.openapi(route, (c) => {
+    const allowed = c.get('auth').allowedModels;
+    const models = listModels({ ctx: deps.ctx }).filter((model) => !allowed || allowed.includes(model.id));
+    return c.json({ data: models }, 200);
+  });
 }

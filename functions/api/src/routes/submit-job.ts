@@ -1,27 +1,26 @@
-import { createRoute } from '@hono/zod-openapi';
-import { SubmitRequestSchema, SubmitResponseSchema } from '@kontext/core';
-import { submitJob } from '@kontext/services';
+import { SubmitRequestSchema, SubmitResponseSchema, isProblemError } from '@kontext/core';
+import { refundRequest, submitJob } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../env.ts';
 import { limitBody } from '../middleware/limit-body.ts';
-import { requireApiKey } from '../middleware/require-api-key.ts';
 import { requireJson } from '../middleware/require-json.ts';
-import { API_KEY_SECURITY, SUBMIT_ERROR_RESPONSES } from '../openapi-responses.ts';
+import { SUBMIT_ERROR_RESPONSES } from '../openapi-responses.ts';
+import { apiKeyRoute } from '../route-kinds.ts';
 
 // POST /v1/<model>: one route per catalog profile (BFL's names), so the OpenAPI document lists
 // each model's endpoint and an unknown model is a plain 404.
 
 export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
   for (const profile of deps.ctx.catalog) {
-    const route = createRoute({
+    const route = apiKeyRoute(deps.ctx, {
       method: 'post',
       path: `/v1/${profile.id}`,
       tags: ['Generate and edit'],
       summary: `Submit a ${profile.displayName} job`,
       description:
         `${profile.description} Text-to-image without input_image; an edit with it; input_image_2..4 are ` +
-        `character or style references. Poll polling_url for the result. Price: ${profile.priceCredits} credits per image.`,
-      security: API_KEY_SECURITY,
-      middleware: [requireApiKey(deps.ctx), requireJson, limitBody(deps.maxBodyBytes)],
+        `character or style references. Poll polling_url for the result. Price: ${profile.priceCredits} credits per image, ` +
+        'reserved on submit, charged on success, refunded otherwise. Needs the jobs:write scope.',
+      middleware: [requireJson, limitBody(deps.maxBodyBytes)],
       request: { body: { required: true, content: { 'application/json': { schema: SubmitRequestSchema } } } },
       responses: {
         200: { description: 'The job was accepted.', content: { 'application/json': { schema: SubmitResponseSchema } } },
@@ -29,11 +28,20 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
       },
     });
     app.openapi(route, async (c) => {
-      const { response } = await submitJob({
-        ctx: deps.ctx,
-        input: { auth: c.get('auth'), modelId: profile.id, request: c.req.valid('json'), requestId: c.get('requestId') },
-      });
-      return c.json(response, 200);
+      const auth = c.get('auth');
+      try {
+        const { response } = await submitJob({
+          ctx: deps.ctx,
+          input: { auth, modelId: profile.id, request: c.req.valid('json'), requestId: c.get('requestId') },
+        });
+        return c.json(response, 200);
+      } catch (error) {
+        // Refused by credits or active jobs: that refusal must not also spend the rate allowance.
+        if (isProblemError(error) && (error.kind === 'insufficient_credits' || error.kind === 'active_jobs_limit')) {
+          await refundRequest({ ctx: deps.ctx, input: { auth } });
+        }
+        throw error;
+      }
     });
   }
 }

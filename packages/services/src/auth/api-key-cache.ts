@@ -1,7 +1,10 @@
 import type { ActiveApiKey } from '@kontext/db';
 
 // A short-lived, bounded cache of verified keys, keyed by the key's SHA-256. Each API process
-// has its own; the TTL bounds how long a revoked key keeps working on a warm instance.
+// (each Lambda instance) has its own and nothing invalidates it from outside, so its TTL is the
+// bound on how long a revoked key keeps working anywhere: revocation takes effect everywhere
+// within the TTL (5 s by default). An entry never outlives the key's own scheduled expiry
+// (the end of a rotation's grace period).
 
 interface Entry {
   key: ActiveApiKey;
@@ -30,13 +33,19 @@ export class ApiKeyCache {
 
   set(keyHash: string, key: ActiveApiKey, now = Date.now()): void {
     if (this.#ttlMs <= 0) return;
+    const expiresAt = Math.min(now + this.#ttlMs, key.expiresAt ? key.expiresAt.getTime() : Number.POSITIVE_INFINITY);
     this.#entries.delete(keyHash);
     if (this.#entries.size >= this.#maxEntries) {
       // Maps iterate in insertion order: the first entry is the oldest.
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(keyHash, { key, expiresAt: now + this.#ttlMs });
+    this.#entries.set(keyHash, { key, expiresAt });
+  }
+
+  /** Drops a key from this process's cache (after revoking it here). */
+  forgetKeyId(keyId: string): void {
+    for (const [hash, entry] of this.#entries) if (entry.key.id === keyId) this.#entries.delete(hash);
   }
 
   clear(): void {

@@ -1,6 +1,6 @@
 import { bflStatusOf, isId, type GetResultResponse } from '@kontext/core';
 import { findTenantJobWithOutput } from '@kontext/db';
-import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
 
 /**
@@ -11,6 +11,7 @@ export async function getJobResult({
   ctx,
   input,
 }: VerbArgs<{ auth: AuthenticatedKey; jobId: string }>): Promise<GetResultResponse | null> {
+  requireScope(input.auth, 'jobs:read');
   if (!isId('job', input.jobId)) return null;
   const found = await findTenantJobWithOutput(ctx.db, input.auth.tenantId, input.jobId);
   if (!found) return null;

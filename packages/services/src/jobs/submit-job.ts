@@ -8,14 +8,16 @@ import {
   newId,
   outputSizeFor,
   POSTGRES_QUEUE_CHANNEL,
+  PREVIEW_ENGINE_POOL,
+  priceCredits,
   ProblemError,
   type FieldIssue,
   type SubmitRequest,
   type SubmitResponse,
 } from '@kontext/core';
-import { insertSubmittedJob, upsertInputAsset } from '@kontext/db';
+import { insertSubmittedJob, upsertInputAsset, type AdmissionOutcome } from '@kontext/db';
 import { inputImageKey } from '@kontext/storage';
-import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
 import { inspectImage, type InspectedImage } from '../images/inspect-image.ts';
 import { readImageField } from '../images/read-image-field.ts';
@@ -47,6 +49,10 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
   const { request, auth } = input;
   const profile = findProfile(ctx.catalog, input.modelId);
   if (!profile) throw new ProblemError('not_found', `unknown model ${input.modelId}`);
+  requireScope(auth, 'jobs:write');
+  if (auth.allowedModels && !auth.allowedModels.includes(profile.id)) {
+    throw new ProblemError('forbidden', `${profile.id} is not enabled for this account; enabled: ${auth.allowedModels.join(', ')}`);
+  }
 
   const issues: FieldIssue[] = [];
   const provided = INPUT_IMAGE_FIELDS.flatMap((field) => {
@@ -112,17 +118,22 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
     );
   }
   const jobId = newId('job');
-  const queue = jobQueueName(profile.enginePool);
+  const live = auth.mode === 'live';
+  // Test-mode jobs run on the preview engine, whatever the model, and cost nothing.
+  const enginePool = live ? profile.enginePool : PREVIEW_ENGINE_POOL;
+  const price = live ? priceCredits(profile, outputMegapixels) : 0;
+  const queue = jobQueueName(enginePool);
   const sameTransaction = ctx.jobDispatch === 'same-transaction';
-  await insertSubmittedJob(
+  const admission = await insertSubmittedJob(
     ctx.db,
     {
       id: jobId,
       tenantId: auth.tenantId,
       apiKeyId: auth.id,
+      mode: auth.mode,
       requestId: input.requestId,
       model: profile.id,
-      enginePool: profile.enginePool,
+      enginePool,
       prompt: request.prompt,
       seed: request.seed ?? randomInt(0, RANDOM_SEED_BOUND),
       width: size.width,
@@ -132,7 +143,7 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
       steps: request.steps ?? profile.defaultSteps,
       guidance: request.guidance ?? profile.defaultGuidance,
       safetyTolerance: request.safety_tolerance ?? DEFAULT_SAFETY_TOLERANCE,
-      costCredits: profile.priceCredits,
+      costCredits: price,
       inputMegapixels,
       outputMegapixels,
       webhookUrl: request.webhook_url ?? null,
@@ -140,8 +151,10 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
       maxAttempts: ctx.settings.maxAttempts,
     },
     assets.map((asset, position) => ({ position, assetId: asset.id, role: position === 0 ? 'context' : 'reference' })),
+    { reserveCredits: price, holdsActiveSlot: live, modelActiveLimit: profile.maxActiveJobsPerTenant },
     sameTransaction ? { kind: 'enqueue', queue, channel: POSTGRES_QUEUE_CHANNEL } : { kind: 'outbox' },
   );
+  if (!admission.admitted) throw refusal(admission, profile.id);
 
   // After commit: the job is durable whether or not this send succeeds (the sweeper relays it).
   if (!sameTransaction) await relayDispatch({ ctx, input: { jobId, queue } });
@@ -151,7 +164,7 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
     response: {
       id: jobId,
       polling_url: `${ctx.settings.publicBaseUrl}/v1/get_result?id=${jobId}`,
-      cost: profile.priceCredits,
+      cost: price,
       input_mp: round(inputMegapixels, 4),
       output_mp: round(outputMegapixels, 4),
     },
@@ -162,6 +175,32 @@ async function storeInput(ctx: VerbArgs<unknown>['ctx'], tenantId: string, image
   const key = inputImageKey(tenantId, image.contentHash, image.format);
   if (await ctx.storage.head(key)) return;
   await ctx.storage.put(key, image.bytes, { contentType: `image/${image.format}` });
+}
+
+/** The admission refusal as a problem naming the limit, with what the client needs to act. */
+function refusal(outcome: Exclude<AdmissionOutcome, { admitted: true }>, model: string): ProblemError {
+  switch (outcome.reason) {
+    case 'insufficient_credits':
+      return new ProblemError(
+        'insufficient_credits',
+        `this request costs ${outcome.price} credits and the balance is ${outcome.available}; add credits to continue`,
+        { extensions: { balance: outcome.available, price: outcome.price } },
+      );
+    case 'active_jobs_limit':
+      return new ProblemError(
+        'active_jobs_limit',
+        `this account already has ${outcome.active} active jobs, its limit (max_active_jobs = ${outcome.limit}); retry when one finishes`,
+        { extensions: { limit: 'max_active_jobs', limit_value: outcome.limit, active: outcome.active } },
+      );
+    case 'model_active_jobs_limit':
+      return new ProblemError(
+        'active_jobs_limit',
+        `this account already has ${outcome.active} active ${model} jobs, the model's limit of ${outcome.limit}; retry when one finishes`,
+        { extensions: { limit: `max_active_jobs.${model}`, limit_value: outcome.limit, active: outcome.active } },
+      );
+    case 'tenant_not_found':
+      return new ProblemError('unauthorized', 'the account of this API key no longer exists');
+  }
 }
 
 function validation(issues: FieldIssue[]): ProblemError {

@@ -1,0 +1,17 @@
+import { parseApiKey, ProblemError } from '@kontext/core';
+import { authenticateAdmin, type ServiceContext } from '@kontext/services';
+import type { MiddlewareHandler } from 'hono';
+import type { ApiEnv } from '../env.ts';
+
+/** The operator API takes the admin token only; an API key, however privileged, is refused with 403. */
+export function requireAdmin(ctx: ServiceContext): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
+    const apiKey = c.req.header('x-key') ?? (bearer && parseApiKey(bearer).ok ? bearer : undefined);
+    if (apiKey !== undefined) {
+      throw new ProblemError('forbidden', 'API keys cannot use the operator API; send the admin token as Authorization: Bearer <token>');
+    }
+    authenticateAdmin(ctx, bearer);
+    await next();
+  };
+}

@@ -1,0 +1,36 @@
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { ServiceContext } from '@kontext/services';
+import { requireAdmin } from './middleware/require-admin.ts';
+import { requireApiKey } from './middleware/require-api-key.ts';
+import { ADMIN_ERROR_RESPONSES, API_KEY_SECURITY, COMMON_ERROR_RESPONSES } from './openapi-responses.ts';
+
+// The two kinds of protected route, declared once: tenant routes take an API key (and count
+// against its rate limit), operator routes take the admin token. Each adds its security scheme,
+// middleware and shared error responses to the route's own definition.
+
+type Protected<R extends RouteConfig, E> = R & { security: Record<string, string[]>[]; responses: R['responses'] & E };
+
+export function apiKeyRoute<R extends RouteConfig>(ctx: ServiceContext, config: R): Protected<R, typeof COMMON_ERROR_RESPONSES> {
+  return createRoute({
+    ...config,
+    security: API_KEY_SECURITY,
+    // Authentication (and the rate limit) first, then the route's own middleware.
+    middleware: [requireApiKey(ctx), ...asArray(config.middleware)],
+    responses: { ...COMMON_ERROR_RESPONSES, ...config.responses },
+  }) as Protected<R, typeof COMMON_ERROR_RESPONSES>;
+}
+
+export function adminRoute<R extends RouteConfig>(ctx: ServiceContext, config: R): Protected<R, typeof ADMIN_ERROR_RESPONSES> {
+  return createRoute({
+    ...config,
+    tags: ['Operator'],
+    security: [{ adminToken: [] }],
+    middleware: [requireAdmin(ctx), ...asArray(config.middleware)],
+    responses: { ...ADMIN_ERROR_RESPONSES, ...config.responses },
+  }) as Protected<R, typeof ADMIN_ERROR_RESPONSES>;
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}

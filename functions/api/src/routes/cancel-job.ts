@@ -1,0 +1,29 @@
+import { z } from '@hono/zod-openapi';
+import { GetResultResponseSchema } from '@kontext/core';
+import { cancelJob } from '@kontext/services';
+import type { ApiApp, ApiDependencies } from '../env.ts';
+import { problemResponseSpec } from '../openapi-responses.ts';
+import { apiKeyRoute } from '../route-kinds.ts';
+
+const ParamsSchema = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' } }) });
+
+export function registerCancelJob(app: ApiApp, deps: ApiDependencies): void {
+  const route = apiKeyRoute(deps.ctx, {
+    method: 'post',
+    path: '/v1/jobs/{id}/cancel',
+    tags: ['Generate and edit'],
+    summary: 'Cancel a job',
+    description:
+      'A queued job is canceled at once; a running one stops at its next step. Its reserved credits are refunded. Needs jobs:write.',
+    request: { params: ParamsSchema },
+    responses: {
+      200: { description: 'The job, now canceled.', content: { 'application/json': { schema: GetResultResponseSchema } } },
+      404: problemResponseSpec('No such job for this tenant.'),
+      409: problemResponseSpec('The job has already finished.'),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const result = await cancelJob({ ctx: deps.ctx, input: { auth: c.get('auth'), jobId: c.req.valid('param').id } });
+    return c.json(result, 200);
+  });
+}

@@ -1,0 +1,16 @@
+import { CreditsResponseSchema } from '@kontext/core';
+import { getCredits } from '@kontext/services';
+import type { ApiApp, ApiDependencies } from '../env.ts';
+import { apiKeyRoute } from '../route-kinds.ts';
+
+export function registerGetCredits(app: ApiApp, deps: ApiDependencies): void {
+  const route = apiKeyRoute(deps.ctx, {
+    method: 'get',
+    path: '/v1/credits',
+    tags: ['Account'],
+    summary: 'Credit balance',
+    description: "BFL-compatible `credits` (available now) plus `reserved` (held by unfinished jobs). Needs credits:read.",
+    responses: { 200: { description: 'The balance.', content: { 'application/json': { schema: CreditsResponseSchema } } } },
+  });
+  app.openapi(route, async (c) => c.json(await getCredits({ ctx: deps.ctx, input: { auth: c.get('auth') } }), 200));
+}

@@ -1,0 +1,30 @@
+import { z } from '@hono/zod-openapi';
+import { ApiKeySchema } from '@kontext/core';
+import { requireScope, revokeApiKey } from '@kontext/services';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { problemResponseSpec } from '../../openapi-responses.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
+
+const ParamsSchema = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
+
+export function registerRevokeKey(app: ApiApp, deps: ApiDependencies): void {
+  const route = apiKeyRoute(deps.ctx, {
+    method: 'delete',
+    path: '/v1/keys/{id}',
+    tags: ['API keys'],
+    summary: 'Revoke an API key',
+    description:
+      'Refused by this server at once and by every API server within 5 seconds (the bound on their key caches). ' +
+      'Idempotent. Needs keys:write.',
+    request: { params: ParamsSchema },
+    responses: {
+      200: { description: 'The key, now revoked.', content: { 'application/json': { schema: ApiKeySchema } } },
+      404: problemResponseSpec('No such key for this tenant.'),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const auth = c.get('auth');
+    requireScope(auth, 'keys:write');
+    return c.json(await revokeApiKey({ ctx: deps.ctx, input: { tenantId: auth.tenantId, keyId: c.req.valid('param').id } }), 200);
+  });
+}

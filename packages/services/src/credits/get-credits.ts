@@ -1,0 +1,11 @@
+import { ProblemError } from '@kontext/core';
+import { findCreditBalances } from '@kontext/db';
+import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import type { VerbArgs } from '../context.ts';
+
+export async function getCredits({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey }>): Promise<{ credits: number; reserved: number }> {
+  requireScope(input.auth, 'credits:read');
+  const balances = await findCreditBalances(ctx.db, input.auth.tenantId);
+  if (!balances) throw new ProblemError('not_found', 'no such tenant');
+  return { credits: balances.available, reserved: balances.reserved };
+}

@@ -1,0 +1,18 @@
+import { ProblemError } from '@kontext/core';
+import { findTenantApiKey, revokeApiKey as revokeKeyRow } from '@kontext/db';
+import type { VerbArgs } from '../context.ts';
+import { presentApiKey, type PublicApiKey } from './present-api-key.ts';
+
+/**
+ * Revokes a key now (idempotent). This process stops accepting it at once; every other API
+ * process (Lambda instance) stops within the key cache TTL (5 s by default): nothing can reach
+ * their caches, so the TTL is the bound, after which a lookup misses the cache and the database
+ * refuses the key.
+ */
+export async function revokeApiKey({ ctx, input }: VerbArgs<{ tenantId: string; keyId: string }>): Promise<PublicApiKey> {
+  await revokeKeyRow(ctx.db, input.keyId, input.tenantId);
+  const record = await findTenantApiKey(ctx.db, input.tenantId, input.keyId);
+  if (!record) throw new ProblemError('not_found', `no API key ${input.keyId}`);
+  ctx.apiKeyCache.forgetKeyId(input.keyId);
+  return presentApiKey(record);
+}

@@ -1,0 +1,42 @@
+import { ProblemError, type ApiKeyScope } from '@kontext/core';
+import { findTenantApiKey, scheduleApiKeyRetirement } from '@kontext/db';
+import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import type { VerbArgs } from '../context.ts';
+import { issueApiKey, type IssuedApiKey } from './issue-api-key.ts';
+
+class NotRotatable extends Error {}
+
+/**
+ * Rotation: a new key with the same name, scopes and mode, and the old one scheduled to stop after
+ * the grace period, in one transaction. A key already rotated or revoked cannot be rotated again.
+ */
+export async function rotateApiKey({
+  ctx,
+  input,
+}: VerbArgs<{ tenantId: string; keyId: string; graceSeconds?: number | undefined; issuer: AuthenticatedKey }>): Promise<{
+  key: IssuedApiKey;
+  old_key_expires_at: string;
+}> {
+  const old = await findTenantApiKey(ctx.db, input.tenantId, input.keyId);
+  if (!old) throw new ProblemError('not_found', `no API key ${input.keyId}`);
+  const graceSeconds = input.graceSeconds ?? ctx.settings.keyRotationGraceSeconds;
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const issued = await issueApiKey(
+        { ctx, input: { tenantId: input.tenantId, name: old.name, scopes: old.scopes as ApiKeyScope[], mode: old.mode, issuer: input.issuer } },
+        tx,
+      );
+      const retired = await scheduleApiKeyRetirement(tx, {
+        id: old.id,
+        tenantId: input.tenantId,
+        replacedByKeyId: issued.id,
+        graceSeconds,
+      });
+      if (!retired?.revokedAt) throw new NotRotatable();
+      return { key: issued, old_key_expires_at: retired.revokedAt.toISOString() };
+    });
+  } catch (error) {
+    if (error instanceof NotRotatable) throw new ProblemError('conflict', `API key ${input.keyId} was already rotated or revoked`);
+    throw error;
+  }
+}

@@ -1,0 +1,125 @@
+import {
+  addHistograms,
+  fieldProblem,
+  histogramQuantileMs,
+  USAGE_HISTOGRAM_BUCKETS,
+  type UsageFigures,
+  type UsageResponse,
+} from '@kontext/core';
+import { queryUsage, type UsageGroupBy, type UsageRow } from '@kontext/db';
+import type { VerbArgs } from '../context.ts';
+
+export interface GetUsageInput {
+  /** One tenant's usage, or null for every tenant (operator). */
+  tenantId: string | null;
+  from?: string | undefined;
+  to?: string | undefined;
+  granularity: 'hour' | 'day';
+  groupBy: UsageGroupBy;
+  mode?: 'live' | 'test' | undefined;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** At most this many buckets per query: 31 days of hours, about 13 months of days. */
+const MAX_BUCKETS = { hour: 31 * 24, day: 400 } as const;
+
+interface Accumulator {
+  jobs: number;
+  credits: number;
+  inputMegapixels: number;
+  outputMegapixels: number;
+  queueMsSum: number;
+  engineMsSum: number;
+  histogram: number[];
+}
+
+const empty = (): Accumulator => ({
+  jobs: 0,
+  credits: 0,
+  inputMegapixels: 0,
+  outputMegapixels: 0,
+  queueMsSum: 0,
+  engineMsSum: 0,
+  histogram: Array<number>(USAGE_HISTOGRAM_BUCKETS).fill(0),
+});
+
+function add(into: Accumulator, row: UsageRow | Accumulator): void {
+  into.jobs += row.jobs;
+  into.credits += row.credits;
+  into.inputMegapixels += row.inputMegapixels;
+  into.outputMegapixels += row.outputMegapixels;
+  into.queueMsSum += row.queueMsSum;
+  into.engineMsSum += row.engineMsSum;
+  addHistograms(into.histogram, 'latencyHistogram' in row ? row.latencyHistogram : row.histogram);
+}
+
+function figures(acc: Accumulator): UsageFigures {
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  return {
+    jobs: acc.jobs,
+    credits: acc.credits,
+    input_mp: round(acc.inputMegapixels),
+    output_mp: round(acc.outputMegapixels),
+    avg_queue_ms: acc.jobs ? Math.round(acc.queueMsSum / acc.jobs) : null,
+    avg_engine_ms: acc.jobs ? Math.round(acc.engineMsSum / acc.jobs) : null,
+    p50_ms: histogramQuantileMs(acc.histogram, 0.5),
+    p95_ms: histogramQuantileMs(acc.histogram, 0.95),
+  };
+}
+
+/** A usage time series from the rollups: every bucket in range (empty ones too), per group, with totals. */
+export async function getUsage({ ctx, input }: VerbArgs<GetUsageInput>): Promise<UsageResponse> {
+  const step = input.granularity === 'hour' ? HOUR : DAY;
+  const to = input.to ? new Date(input.to) : new Date();
+  const from = input.from ? new Date(input.from) : new Date(to.getTime() - 7 * DAY);
+  if (from.getTime() >= to.getTime()) throw fieldProblem('from', 'must be before `to`');
+  // Buckets are aligned to UTC hours or days, like the rollups.
+  const first = Math.floor(from.getTime() / step) * step;
+  const bucketCount = Math.ceil((to.getTime() - first) / step);
+  if (bucketCount > MAX_BUCKETS[input.granularity]) {
+    throw fieldProblem('from', `at most ${MAX_BUCKETS[input.granularity]} ${input.granularity} buckets per query; narrow the range or use day granularity`);
+  }
+  const rows = await queryUsage(ctx.db, {
+    tenantId: input.tenantId,
+    granularity: input.granularity,
+    from: new Date(first),
+    to,
+    groupBy: input.groupBy,
+    mode: input.mode ?? null,
+  });
+
+  const buckets = new Map<number, Map<string, Accumulator>>();
+  for (const row of rows) {
+    const groups = buckets.get(row.bucketStart.getTime()) ?? new Map<string, Accumulator>();
+    const acc = groups.get(row.groupKey) ?? empty();
+    add(acc, row);
+    groups.set(row.groupKey, acc);
+    buckets.set(row.bucketStart.getTime(), groups);
+  }
+  const total = empty();
+  const series: UsageResponse['buckets'] = [];
+  for (let i = 0; i < bucketCount; i++) {
+    const start = first + i * step;
+    const groups = buckets.get(start) ?? new Map<string, Accumulator>();
+    const bucketTotal = empty();
+    for (const acc of groups.values()) add(bucketTotal, acc);
+    add(total, bucketTotal);
+    series.push({
+      start: new Date(start).toISOString(),
+      totals: figures(bucketTotal),
+      groups:
+        input.groupBy === 'none'
+          ? []
+          : [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, acc]) => ({ key, ...figures(acc) })),
+    });
+  }
+  return {
+    granularity: input.granularity,
+    from: new Date(first).toISOString(),
+    to: to.toISOString(),
+    group_by: input.groupBy,
+    buckets: series,
+    totals: figures(total),
+  };
+}
