@@ -23,6 +23,9 @@ import { EngineCanceled, EngineError, type Engine } from './engine.ts';
 
 const JobMessageSchema = z.object({ jobId: z.string().min(1).max(100) });
 
+/** Abort reason when the job stops being this worker's: canceled, reclaimed after a lost lease, or finished. */
+const NO_LONGER_HELD = 'job no longer held';
+
 export interface WorkerAgentOptions {
   ctx: ServiceContext;
   engine: Engine;
@@ -156,7 +159,11 @@ export class WorkerAgent {
             const now = Date.now();
             if (step < totalSteps && now - lastWrite < this.#progressIntervalMs) return;
             lastWrite = now;
-            reportJobProgress({ ctx, input: { lease, progress: step / totalSteps, engine: this.#engine.id } }).catch(
+            // A progress write that finds the job no longer held (canceled, reclaimed) stops the engine now.
+            reportJobProgress({ ctx, input: { lease, progress: step / totalSteps, engine: this.#engine.id } }).then(
+              (held) => {
+                if (!held) abort.abort(NO_LONGER_HELD);
+              },
               (error: unknown) => log.warn('progress write failed', errorFields(error)),
             );
           },
@@ -198,8 +205,8 @@ export class WorkerAgent {
     log: Logger,
   ): Promise<void> {
     const ctx = this.#ctx;
-    if (abort.signal.reason === 'lease lost') {
-      log.warn('job abandoned: lease lost');
+    if (abort.signal.reason === NO_LONGER_HELD) {
+      log.warn('job abandoned: no longer held by this worker (canceled or reclaimed)');
       await ctx.queue.ack(this.#queue, message.receipt);
       return;
     }
@@ -226,7 +233,7 @@ export class WorkerAgent {
     try {
       const held = await renewJobLease({ ctx: this.#ctx, input: { lease } });
       if (!held) {
-        abort.abort('lease lost');
+        abort.abort(NO_LONGER_HELD);
         return;
       }
       await this.#ctx.queue.extendVisibility(this.#queue, message.receipt, this.#ctx.settings.leaseSeconds);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { countFiles } from '../harness/counts.ts';
+import { jobLedger } from '../harness/sql.ts';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.ts';
 import { spawnNode, type SpawnedProcess } from '../harness/processes.ts';
 
@@ -67,6 +68,8 @@ describe('a worker killed mid-job', () => {
         SELECT attempts, status, (SELECT count(*)::int FROM assets WHERE producing_job_id = ${id}) AS outputs
         FROM jobs WHERE id = ${id}`;
       expect(job).toEqual({ attempts: 2, status: 'succeeded', outputs: 1 });
+      // Run twice, charged once.
+      expect(await jobLedger(sql, id)).toEqual(['reserve:-2', 'settle:0']);
     } finally {
       await sql.end();
     }

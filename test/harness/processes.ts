@@ -12,8 +12,18 @@ export interface SpawnedProcess {
 }
 
 /** Starts a TypeScript entry point the way production starts it (node with the tsx loader). */
-export function spawnNode(entry: string, env: Record<string, string>, options: { detached?: boolean } = {}): SpawnedProcess {
-  return track(spawn(process.execPath, ['--import', 'tsx', entry], { cwd: REPO_ROOT, env: { ...process.env, ...env }, detached: options.detached ?? false }));
+export function spawnNode(
+  entry: string,
+  env: Record<string, string>,
+  options: { detached?: boolean; args?: string[] } = {},
+): SpawnedProcess {
+  return track(
+    spawn(process.execPath, ['--import', 'tsx', entry, ...(options.args ?? [])], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      detached: options.detached ?? false,
+    }),
+  );
 }
 
 export function spawnCommand(command: string, args: string[], env: Record<string, string>, options: { detached?: boolean } = {}): SpawnedProcess {

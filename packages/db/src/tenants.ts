@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { asc, eq, gt } from 'drizzle-orm';
 import type { Database, Executor } from './client.ts';
 import { tenants } from './schema.ts';
 
@@ -91,14 +91,10 @@ export interface CreditBalances {
   ledgerSum: number;
 }
 
-export async function findCreditBalances(exec: Executor, tenantId: string): Promise<CreditBalances | undefined> {
-  const [row] = await exec
-    .select({
-      available: tenants.creditsAvailable,
-      reserved: tenants.creditsReserved,
-      ledgerSum: sql<string>`(SELECT COALESCE(sum(amount), 0) FROM credit_ledger WHERE tenant_id = ${tenants.id})::text`,
-    })
-    .from(tenants)
-    .where(and(eq(tenants.id, tenantId)));
-  return row ? { available: row.available, reserved: row.reserved, ledgerSum: Number(row.ledgerSum) } : undefined;
+export async function findCreditBalances(db: Database, tenantId: string): Promise<CreditBalances | undefined> {
+  const [row] = await db.$client<{ available: string; reserved: string; ledger_sum: string }[]>`
+    SELECT t.credits_available::text AS available, t.credits_reserved::text AS reserved,
+           (SELECT COALESCE(sum(l.amount), 0) FROM credit_ledger l WHERE l.tenant_id = t.id)::text AS ledger_sum
+    FROM tenants t WHERE t.id = ${tenantId}::text`;
+  return row ? { available: Number(row.available), reserved: Number(row.reserved), ledgerSum: Number(row.ledger_sum) } : undefined;
 }

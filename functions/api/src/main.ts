@@ -1,0 +1,69 @@
+import { connectDatabase } from '@kontext/db';
+import { PostgresQueue } from '@kontext/queue';
+import { createLogger, createServiceContext, errorFields } from '@kontext/services';
+import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
+import { z } from 'zod';
+import { createApp } from './app.ts';
+import { startServer } from './server.ts';
+
+// A standalone API server process over an existing database (the one-machine runner embeds the
+// same app; several of these can share one database behind a load balancer). Configuration from
+// the environment, validated at start; SIGTERM/SIGINT stop it after in-flight requests.
+
+const ConfigSchema = z.object({
+  DATABASE_URL: z.url(),
+  STORAGE_DIR: z.string().min(1),
+  URL_SIGNING_SECRET: z.string().min(32),
+  PUBLIC_BASE_URL: z.url(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().default('127.0.0.1'),
+  ADMIN_TOKEN: z.string().min(24).optional(),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(30 * 1024 * 1024),
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+const parsed = ConfigSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
+if (!parsed.success) {
+  process.stderr.write(`invalid configuration:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}\n`);
+  process.exit(1);
+}
+const config = parsed.data;
+const log = createLogger({ level: config.LOG_LEVEL, base: { service: 'api' } });
+const database = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-api' });
+const counters = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-api-counters', maxConnections: 4, asynchronousCommit: true });
+const queue = new PostgresQueue(counters.sql);
+const signer = new BlobUrlSigner(config.URL_SIGNING_SECRET, config.PUBLIC_BASE_URL);
+const ctx = createServiceContext({
+  db: database.db,
+  counters: counters.db,
+  queue,
+  storage: new FilesystemBlobStore({ root: config.STORAGE_DIR, signer }),
+  settings: {
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
+    ...(config.ADMIN_TOKEN ? { adminToken: config.ADMIN_TOKEN } : {}),
+  },
+  jobDispatch: 'same-transaction',
+  log,
+});
+const app = createApp({ ctx, maxBodyBytes: config.MAX_BODY_BYTES, localBlobs: { signer }, version: '0.1.0' });
+const server = await startServer(app, { port: config.PORT, hostname: config.HOST });
+log.info('api ready', { url: server.url, adminApi: config.ADMIN_TOKEN !== undefined });
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info('api stopping', { signal });
+  try {
+    await server.close();
+    await queue.close();
+    await Promise.all([database.close(), counters.close()]);
+  } catch (error) {
+    log.error('unclean api shutdown', errorFields(error));
+    process.exitCode = 1;
+  }
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
