@@ -1,5 +1,6 @@
-import { EngineError, PreviewEngine, WorkerAgent, type Engine, type EngineOutput, type EngineRequest } from '@kontext/gpu-worker';
+import { EngineError, PreviewEngine, type Engine } from '@kontext/gpu-worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ScriptedEngine, TestWorkers } from '../harness/engines.ts';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.ts';
 import { jobLedger, sampleWhile, tenantMoney, withSql } from '../harness/sql.ts';
 
@@ -7,53 +8,27 @@ import { jobLedger, sampleWhile, tenantMoney, withSql } from '../harness/sql.ts'
 // failure and cancel, exactly once per job, with a ledger that always sums to the balance.
 
 let platform: TestPlatform;
-const agents: WorkerAgent[] = [];
+let workers: TestWorkers;
 const DEV_PRICE = 2;
 
 beforeAll(async () => {
   // No built-in workers: jobs stay queued (credits reserved) until a test starts an agent.
   platform = await startTestPlatform({ workerLoops: 0, leaseSeconds: 2 });
+  workers = new TestWorkers(platform.ctx);
 });
 
 afterEach(async () => {
-  await Promise.all(agents.splice(0).map((agent) => agent.stop(1000)));
+  await workers.stopAll();
 });
 
 afterAll(async () => {
   await platform?.stop();
 });
 
-function runAgent(engine: Engine, enginePool = 'kontext-dev'): WorkerAgent {
-  const agent = new WorkerAgent({ ctx: platform.ctx, engine, enginePool, receiveWaitSeconds: 1, retryDelaySeconds: 0 });
-  agent.start();
-  agents.push(agent);
-  return agent;
+function runAgent(engine: Engine, enginePool = 'kontext-dev'): void {
+  workers.start(engine, enginePool);
 }
 
-/** An engine that fails on cue: `script` gets the attempt number of this job on this engine. */
-class ScriptedEngine implements Engine {
-  readonly id = 'scripted/1';
-  calls = 0;
-  readonly #attempts = new Map<string, number>();
-  readonly #preview = new PreviewEngine();
-  constructor(private readonly script: (attempt: number) => Error | undefined) {}
-  attemptsOf(jobId: string): number {
-    return this.#attempts.get(jobId) ?? 0;
-  }
-  async start() {}
-  health() {
-    return { state: 'ready' } as const;
-  }
-  async stop() {}
-  async predict(request: EngineRequest, options: Parameters<Engine['predict']>[1]): Promise<EngineOutput> {
-    this.calls += 1;
-    const attempt = (this.#attempts.get(request.jobId) ?? 0) + 1;
-    this.#attempts.set(request.jobId, attempt);
-    const failure = this.script(attempt);
-    if (failure) throw failure;
-    return this.#preview.predict(request, options);
-  }
-}
 
 const generous = { max_active_jobs: 1000, requests_per_minute_per_key: 100_000 };
 

@@ -1,53 +1,35 @@
-import { EngineError, PreviewEngine, WorkerAgent, type Engine, type EngineOutput, type EngineRequest } from '@kontext/gpu-worker';
+import { EngineError, PreviewEngine, type Engine } from '@kontext/gpu-worker';
 import type { MessageQueue } from '@kontext/queue';
 import { authenticateApiKey, submitJob } from '@kontext/services';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ScriptedEngine, TestWorkers } from '../harness/engines.ts';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.ts';
 
 // Failures end jobs clearly: an engine error becomes Error with its message, a retryable one is
 // retried, a worker that returns the wrong size is caught, and nothing stays Pending forever.
 
 let platform: TestPlatform;
-const agents: WorkerAgent[] = [];
+let workers: TestWorkers;
 
 beforeAll(async () => {
   // No built-in workers: each test runs its own agent with the engine it needs.
   platform = await startTestPlatform({ workerLoops: 0, leaseSeconds: 1, maxAttempts: 3, queueTimeoutSeconds: 2, dispatchGraceSeconds: 0 });
+  workers = new TestWorkers(platform.ctx);
 });
 
 afterEach(async () => {
-  await Promise.all(agents.splice(0).map((agent) => agent.stop(1000)));
+  await workers.stopAll();
 });
 
 afterAll(async () => {
   await platform?.stop();
 });
 
-function runAgent(engine: Engine): WorkerAgent {
-  const agent = new WorkerAgent({ ctx: platform.ctx, engine, enginePool: 'kontext-dev', receiveWaitSeconds: 1, retryDelaySeconds: 0 });
-  agent.start();
-  agents.push(agent);
-  return agent;
+function runAgent(engine: Engine): void {
+  workers.start(engine);
 }
 
-class ScriptedEngine implements Engine {
-  readonly id = 'scripted/1';
-  calls = 0;
-  readonly #preview = new PreviewEngine();
-  constructor(private readonly script: (call: number, request: EngineRequest) => EngineOutput | Error | undefined) {}
-  async start() {}
-  health() {
-    return { state: 'ready' } as const;
-  }
-  async stop() {}
-  async predict(request: EngineRequest, options: Parameters<Engine['predict']>[1]): Promise<EngineOutput> {
-    this.calls += 1;
-    const scripted = this.script(this.calls, request);
-    if (scripted instanceof Error) throw scripted;
-    return scripted ?? this.#preview.predict(request, options);
-  }
-}
 
 /** An external queue during an outage: every call fails as a network error would. */
 class UnreachableQueue implements MessageQueue {
@@ -88,7 +70,7 @@ describe('engine failures', () => {
     const submitted = await platform.api.submit({ prompt: 'x' });
     const result = await platform.api.waitForResult(submitted.body.id);
     expect(result.status).toBe('Ready');
-    expect(engine.calls).toBe(2);
+    expect(engine.attemptsOf(submitted.body.id)).toBe(2);
     expect(await attemptsOf(submitted.body.id)).toBe(2);
   });
 

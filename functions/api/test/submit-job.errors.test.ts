@@ -5,7 +5,9 @@ import { generateApiKey } from '@kontext/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countFiles, countRows, type RowCounts } from '../../../test/harness/counts.ts';
 import { dataUrl, decompressionBombPng, pngImage } from '../../../test/harness/images.ts';
+import type { ApiResponse } from '../../../test/harness/api-client.ts';
 import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
+import { expectProblem as expectProblemResponse, type Problem } from '../../../test/harness/problems.ts';
 
 // Every bad input gets its status and a problem document naming the field, and writes nothing:
 // no row in any table, no blob, no queue message.
@@ -44,31 +46,11 @@ async function expectNothingWritten(before: { rows: RowCounts; files: number }):
   expect(await snapshot()).toEqual(before);
 }
 
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  request_id: string;
-  instance: string;
-  errors?: { field: string; message: string }[];
-}
 
-async function expectProblem(
-  send: () => Promise<{ status: number; headers: Headers; body: unknown }>,
-  status: number,
-  fields: string[] = [],
-): Promise<Problem> {
+/** Sends a request that must be refused with a problem naming `fields`, and must write nothing. */
+async function expectProblem(send: () => Promise<ApiResponse>, status: number, fields: string[] = []): Promise<Problem> {
   const before = await snapshot();
-  const response = await send();
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toBe('application/problem+json');
-  const problem = response.body as Problem;
-  expect(problem.status).toBe(status);
-  expect(problem.detail).toEqual(expect.any(String));
-  expect(problem.request_id).toMatch(/^req_/);
-  expect(response.headers.get('x-request-id')).toBe(problem.request_id);
-  for (const field of fields) expect(problem.errors?.map((e) => e.field)).toContain(field);
+  const problem = expectProblemResponse(await send(), status, fields);
   await expectNothingWritten(before);
   return problem;
 }

@@ -16,7 +16,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { JOB_STATUSES } from '@kontext/core';
+import { JOB_STATUSES, USAGE_HISTOGRAM_BUCKETS } from '@kontext/core';
 
 // The schema is the source of truth for tenants, keys, jobs, assets, lineage, credits and usage.
 // Migrations are generated from this file by drizzle-kit and checked in (packages/db/migrations);
@@ -268,10 +268,14 @@ export const usageEvents = pgTable(
   (t) => [uniqueIndex('usage_events_job_idx').on(t.jobId), index('usage_events_tenant_finished_idx').on(t.tenantId, t.finishedAt)],
 );
 
+/** Latency histogram columns of the usage rollups: `lat_00` .. `lat_79` (see USAGE_HISTOGRAM_BUCKETS). */
+export const LATENCY_COLUMNS = Array.from({ length: USAGE_HISTOGRAM_BUCKETS }, (_, i) => `lat_${String(i).padStart(2, '0')}`);
+
 /**
  * Hourly and daily usage rollups, upserted in the transaction that finishes each job, at the
- * finest grain a query groups by. `latency_histogram` counts total job latency in fixed
- * log-spaced buckets (USAGE_LATENCY_BUCKETS_MS), so percentiles merge across rows.
+ * finest grain a query groups by. Total job latency is counted in fixed log-spaced buckets, one
+ * integer column each (lat_00..lat_79), so a usage query merges any number of rows with plain
+ * sum() aggregates and takes percentiles from the merged histogram.
  */
 export const usageRollups = pgTable(
   'usage_rollups',
@@ -284,12 +288,15 @@ export const usageRollups = pgTable(
     outcome: jobStatus('outcome').notNull(),
     mode: apiKeyMode('mode').notNull(),
     jobs: bigint('jobs', { mode: 'number' }).notNull(),
+    /** Jobs that a worker started: the ones queue and engine times are averaged over. */
+    startedJobs: bigint('started_jobs', { mode: 'number' }).notNull(),
     credits: bigint('credits', { mode: 'number' }).notNull(),
     inputMegapixels: doublePrecision('input_mp').notNull(),
+    /** Output of succeeded jobs only: a failed job produced no image. */
     outputMegapixels: doublePrecision('output_mp').notNull(),
     queueMsSum: bigint('queue_ms_sum', { mode: 'number' }).notNull(),
     engineMsSum: bigint('engine_ms_sum', { mode: 'number' }).notNull(),
-    latencyHistogram: integer('latency_histogram').array().notNull(),
+    ...Object.fromEntries(LATENCY_COLUMNS.map((name) => [name, integer(name).notNull().default(0)])),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.granularity, t.bucketStart, t.model, t.apiKeyId, t.outcome, t.mode] })],
 );

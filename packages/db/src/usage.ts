@@ -1,7 +1,8 @@
 import type { Database } from './client.ts';
+import { LATENCY_COLUMNS } from './schema.ts';
 
 // Reads of the usage rollups: per time bucket and group, sums and the merged latency histogram
-// (summed element-wise in SQL by sum_histograms, so a wide query ships one row per bucket and group).
+// (one sum() per latency column, so a wide query ships one row per bucket and group).
 
 export type UsageGroupBy = 'model' | 'key' | 'status' | 'mode' | 'none';
 
@@ -17,6 +18,7 @@ export interface UsageRow {
   bucketStart: Date;
   groupKey: string;
   jobs: number;
+  startedJobs: number;
   credits: number;
   inputMegapixels: number;
   outputMegapixels: number;
@@ -37,24 +39,26 @@ export interface UsageQuery {
 
 export async function queryUsage(db: Database, query: UsageQuery): Promise<UsageRow[]> {
   const client = db.$client;
+  // Both fragments come from constants in this file, never from input.
   const groupColumn = client.unsafe(GROUP_COLUMNS[query.groupBy]);
+  const latencySums = client.unsafe(LATENCY_COLUMNS.map((column) => `sum(${column})::int AS ${column}`).join(', '));
   const rows = await client<
-    {
+    ({
       bucket_start: string;
       group_key: string;
       jobs: string;
+      started_jobs: string;
       credits: string;
       input_mp: number;
       output_mp: number;
       queue_ms_sum: string;
       engine_ms_sum: string;
-      latency_histogram: number[];
-    }[]
+    } & Record<string, number>)[]
   >`
     SELECT bucket_start::text AS bucket_start, ${groupColumn} AS group_key,
-           sum(jobs)::text AS jobs, sum(credits)::text AS credits, sum(input_mp)::float8 AS input_mp,
-           sum(output_mp)::float8 AS output_mp, sum(queue_ms_sum)::text AS queue_ms_sum,
-           sum(engine_ms_sum)::text AS engine_ms_sum, sum_histograms(latency_histogram) AS latency_histogram
+           sum(jobs)::text AS jobs, sum(started_jobs)::text AS started_jobs, sum(credits)::text AS credits,
+           sum(input_mp)::float8 AS input_mp, sum(output_mp)::float8 AS output_mp, sum(queue_ms_sum)::text AS queue_ms_sum,
+           sum(engine_ms_sum)::text AS engine_ms_sum, ${latencySums}
     FROM usage_rollups
     WHERE granularity = ${query.granularity}::usage_granularity
       AND bucket_start >= ${query.from.toISOString()}::timestamptz AND bucket_start < ${query.to.toISOString()}::timestamptz
@@ -66,11 +70,12 @@ export async function queryUsage(db: Database, query: UsageQuery): Promise<Usage
     bucketStart: new Date(row.bucket_start),
     groupKey: row.group_key,
     jobs: Number(row.jobs),
+    startedJobs: Number(row.started_jobs),
     credits: Number(row.credits),
     inputMegapixels: row.input_mp,
     outputMegapixels: row.output_mp,
     queueMsSum: Number(row.queue_ms_sum),
     engineMsSum: Number(row.engine_ms_sum),
-    latencyHistogram: row.latency_histogram,
+    latencyHistogram: LATENCY_COLUMNS.map((column) => row[column] ?? 0),
   }));
 }

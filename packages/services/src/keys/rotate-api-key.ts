@@ -21,7 +21,7 @@ export async function rotateApiKey({
   if (!old) throw new ProblemError('not_found', `no API key ${input.keyId}`);
   const graceSeconds = input.graceSeconds ?? ctx.settings.keyRotationGraceSeconds;
   try {
-    return await ctx.db.transaction(async (tx) => {
+    const rotated = await ctx.db.transaction(async (tx) => {
       const issued = await issueApiKey(
         { ctx, input: { tenantId: input.tenantId, name: old.name, scopes: old.scopes as ApiKeyScope[], mode: old.mode, issuer: input.issuer } },
         tx,
@@ -35,6 +35,10 @@ export async function rotateApiKey({
       if (!retired?.revokedAt) throw new NotRotatable();
       return { key: issued, old_key_expires_at: retired.revokedAt.toISOString() };
     });
+    // This process may hold the old key from before the rotation, with no expiry: drop it, so the
+    // next use reloads it with its grace deadline (other processes refresh within the cache TTL).
+    ctx.apiKeyCache.forgetKeyId(input.keyId);
+    return rotated;
   } catch (error) {
     if (error instanceof NotRotatable) throw new ProblemError('conflict', `API key ${input.keyId} was already rotated or revoked`);
     throw error;

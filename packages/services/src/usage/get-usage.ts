@@ -26,6 +26,7 @@ const MAX_BUCKETS = { hour: 31 * 24, day: 400 } as const;
 
 interface Accumulator {
   jobs: number;
+  startedJobs: number;
   credits: number;
   inputMegapixels: number;
   outputMegapixels: number;
@@ -36,6 +37,7 @@ interface Accumulator {
 
 const empty = (): Accumulator => ({
   jobs: 0,
+  startedJobs: 0,
   credits: 0,
   inputMegapixels: 0,
   outputMegapixels: 0,
@@ -46,6 +48,7 @@ const empty = (): Accumulator => ({
 
 function add(into: Accumulator, row: UsageRow | Accumulator): void {
   into.jobs += row.jobs;
+  into.startedJobs += row.startedJobs;
   into.credits += row.credits;
   into.inputMegapixels += row.inputMegapixels;
   into.outputMegapixels += row.outputMegapixels;
@@ -61,14 +64,19 @@ function figures(acc: Accumulator): UsageFigures {
     credits: acc.credits,
     input_mp: round(acc.inputMegapixels),
     output_mp: round(acc.outputMegapixels),
-    avg_queue_ms: acc.jobs ? Math.round(acc.queueMsSum / acc.jobs) : null,
-    avg_engine_ms: acc.jobs ? Math.round(acc.engineMsSum / acc.jobs) : null,
+    // Over the jobs a worker started: a job canceled or timed out in the queue has no such times.
+    avg_queue_ms: acc.startedJobs ? Math.round(acc.queueMsSum / acc.startedJobs) : null,
+    avg_engine_ms: acc.startedJobs ? Math.round(acc.engineMsSum / acc.startedJobs) : null,
     p50_ms: histogramQuantileMs(acc.histogram, 0.5),
     p95_ms: histogramQuantileMs(acc.histogram, 0.95),
   };
 }
 
-/** A usage time series from the rollups: every bucket in range (empty ones too), per group, with totals. */
+/**
+ * A usage time series from the rollups: every bucket in range (empty ones too), per group, with
+ * totals. Buckets are whole UTC hours or days: `from` is rounded down and `to` up to bucket
+ * boundaries, and the response states the range it covers.
+ */
 export async function getUsage({ ctx, input }: VerbArgs<GetUsageInput>): Promise<UsageResponse> {
   const step = input.granularity === 'hour' ? HOUR : DAY;
   const to = input.to ? new Date(input.to) : new Date();
@@ -77,14 +85,16 @@ export async function getUsage({ ctx, input }: VerbArgs<GetUsageInput>): Promise
   // Buckets are aligned to UTC hours or days, like the rollups.
   const first = Math.floor(from.getTime() / step) * step;
   const bucketCount = Math.ceil((to.getTime() - first) / step);
+  const end = first + bucketCount * step;
   if (bucketCount > MAX_BUCKETS[input.granularity]) {
-    throw fieldProblem('from', `at most ${MAX_BUCKETS[input.granularity]} ${input.granularity} buckets per query; narrow the range or use day granularity`);
+    const advice = input.granularity === 'hour' ? 'narrow the range or use day granularity' : 'narrow the range';
+    throw fieldProblem('from', `at most ${MAX_BUCKETS[input.granularity]} ${input.granularity} buckets per query; ${advice}`);
   }
   const rows = await queryUsage(ctx.db, {
     tenantId: input.tenantId,
     granularity: input.granularity,
     from: new Date(first),
-    to,
+    to: new Date(end),
     groupBy: input.groupBy,
     mode: input.mode ?? null,
   });
@@ -117,7 +127,7 @@ export async function getUsage({ ctx, input }: VerbArgs<GetUsageInput>): Promise
   return {
     granularity: input.granularity,
     from: new Date(first).toISOString(),
-    to: to.toISOString(),
+    to: new Date(end).toISOString(),
     group_by: input.groupBy,
     buckets: series,
     totals: figures(total),
