@@ -12,7 +12,7 @@ export const DEFAULT_API_KEY_SCOPES: ApiKeyScope[] = ['jobs:write', 'jobs:read',
 
 export const TenantLimitsSchema = z
   .strictObject({
-    max_active_jobs: z.number().int().min(1).max(10_000).describe('Live jobs queued or running at once.'),
+    max_active_jobs: z.number().int().min(1).max(1_000_000).describe('Live jobs queued or running at once.'),
     requests_per_minute_per_key: z.number().int().min(1).max(1_000_000).describe('Requests per minute for each API key.'),
     allowed_models: z
       .array(z.string().regex(MODEL_ID_PATTERN))
