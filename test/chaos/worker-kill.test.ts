@@ -73,8 +73,8 @@ describe('a worker killed mid-job', () => {
     } finally {
       await sql.end();
     }
-    // One blob for the one output: the killed worker never got as far as storing anything.
-    expect(await countFiles(join(platform.blobDir, 'tenants'))).toBe(1);
+    // One output (image and thumbnail): the killed worker never got as far as storing anything.
+    expect(await countFiles(join(platform.blobDir, 'tenants'))).toBe(2); // the image and its thumbnail
     const sample = await fetch(result.result!.sample);
     expect(sample.status).toBe(200);
   }, 60_000);

@@ -24,6 +24,12 @@ export interface TestPlatformOptions {
   dispatchGraceSeconds?: number;
   resolve?: Resolver;
   apiKeyCacheTtlMs?: number;
+  /** Webhook targets on loopback are how tests receive webhooks; on by default here. */
+  allowPrivateWebhookTargets?: boolean;
+  webhookRetryScheduleSeconds?: number[];
+  webhookClaimSeconds?: number;
+  /** 0: no dispatcher in the platform process (a test runs its own). */
+  dispatcherConcurrency?: number;
 }
 
 export interface TestPlatform extends LocalPlatform {
@@ -62,6 +68,10 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     QUEUE_TIMEOUT_SECONDS: String(options.queueTimeoutSeconds ?? 3600),
     DISPATCH_GRACE_SECONDS: String(options.dispatchGraceSeconds ?? 10),
     API_KEY_CACHE_TTL_MS: String(options.apiKeyCacheTtlMs ?? 5000),
+    ALLOW_PRIVATE_WEBHOOK_TARGETS: String(options.allowPrivateWebhookTargets ?? true),
+    ...(options.webhookRetryScheduleSeconds ? { WEBHOOK_RETRY_SCHEDULE: options.webhookRetryScheduleSeconds.join(',') } : {}),
+    WEBHOOK_CLAIM_SECONDS: String(options.webhookClaimSeconds ?? 60),
+    DISPATCHER_CONCURRENCY: String(options.dispatcherConcurrency ?? 32),
   });
   const platform = await startLocalPlatform({
     config,

@@ -20,6 +20,15 @@ export const LocalConfigSchema = z.object({
   WORKER_LOOPS: z.coerce.number().int().min(0).max(32).default(2),
   PREVIEW_STEP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   ALLOW_PRIVATE_URL_INPUTS: flag.default(true),
+  /** Local development only: lets webhooks target loopback and private networks. */
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: flag.default(true),
+  /** Comma-separated webhook retry delays in seconds; default the Standard Webhooks schedule. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated seconds, e.g. 5,300,1800')
+    .optional(),
+  WEBHOOK_CLAIM_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  DISPATCHER_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(32),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(30 * 1024 * 1024),
   SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(604_800).default(600),
   LEASE_SECONDS: z.coerce.number().positive().max(3600).default(30),

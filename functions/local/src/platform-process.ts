@@ -62,6 +62,9 @@ const lines = [
 if (config.ALLOW_PRIVATE_URL_INPUTS) {
   lines.push('  Note       URL inputs may reach loopback and private networks (ALLOW_PRIVATE_URL_INPUTS=true, for local development only).');
 }
+if (config.ALLOW_PRIVATE_WEBHOOK_TARGETS) {
+  lines.push('  Note       webhooks may target loopback and private networks (ALLOW_PRIVATE_WEBHOOK_TARGETS=true, for local development only).');
+}
 lines.push('', `Try it:  curl -s -X POST ${platform.publicBaseUrl}/v1/flux-kontext-dev -H "x-key: $(cat ${show(`${config.dataDir}/${DEV_API_KEY_FILE}`)})" -H 'content-type: application/json' -d '{"prompt":"a red bicycle"}'`, 'Press Ctrl-C to stop.', '');
 process.stdout.write(lines.join('\n'));
 process.send?.({ type: 'ready', url: platform.url, publicBaseUrl: platform.publicBaseUrl });

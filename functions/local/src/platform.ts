@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { createApp, startServer, type RunningServer } from '@kontext/api';
 import { PREVIEW_ENGINE_POOL } from '@kontext/core';
 import { connectDatabase, migrateDatabase } from '@kontext/db';
+import { WebhookDispatcher } from '@kontext/dispatcher';
 import { PREVIEW_ENGINE_ID, PreviewEngine, WorkerAgent } from '@kontext/gpu-worker';
 import type { Resolver } from '@kontext/net';
 import { PostgresQueue } from '@kontext/queue';
-import { createLogger, createServiceContext, errorFields, sweepJobs, type Logger, type ServiceContext } from '@kontext/services';
+import { createLogger, createServiceContext, errorFields, sweepExpiredAssets, sweepJobs, type Logger, type ServiceContext } from '@kontext/services';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import type { LocalConfig } from './config.ts';
 import { ensureAdminToken, ensureDevCredentials } from './dev-credentials.ts';
@@ -93,6 +94,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         keyRotationGraceSeconds: config.KEY_ROTATION_GRACE_SECONDS,
         apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
         urlInputs: { allowPrivateNetworks: config.ALLOW_PRIVATE_URL_INPUTS },
+        webhooks: {
+          allowPrivateNetworks: config.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+          claimSeconds: config.WEBHOOK_CLAIM_SECONDS,
+          ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleSeconds: config.WEBHOOK_RETRY_SCHEDULE.split(',').map(Number) } : {}),
+        },
       },
       ...(config.catalog ? { catalog: config.catalog } : {}),
       log,
@@ -120,6 +126,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const sweeper = startSweeper(ctx, Math.max(500, (config.LEASE_SECONDS * 1000) / 2));
     cleanups.push(sweeper.stop);
 
+    if (config.DISPATCHER_CONCURRENCY > 0) {
+      const dispatcher = new WebhookDispatcher({ ctx, concurrency: config.DISPATCHER_CONCURRENCY });
+      dispatcher.start();
+      cleanups.push(() => dispatcher.stop());
+    }
+
     const app = createApp({ ctx, maxBodyBytes: config.MAX_BODY_BYTES, localBlobs: { signer }, version: PLATFORM_VERSION });
     const server: RunningServer = await startServer(app, { port, hostname: config.HOST });
     cleanups.push(() => server.close());
@@ -130,6 +142,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       workerLoops: workers.length,
       embeddedDatabase: embedded !== undefined,
       allowPrivateUrlInputs: config.ALLOW_PRIVATE_URL_INPUTS,
+      allowPrivateWebhookTargets: config.ALLOW_PRIVATE_WEBHOOK_TARGETS,
     });
 
     return {
@@ -149,11 +162,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   }
 }
 
+/** Maintenance on one machine: leases and lost dispatches, then retention. */
 function startSweeper(ctx: ServiceContext, intervalMs: number): { stop: () => Promise<void> } {
   let running: Promise<unknown> | undefined;
+  const sweep = async () => {
+    await sweepJobs({ ctx, input: {} });
+    await sweepExpiredAssets({ ctx, input: {} });
+  };
   const timer = setInterval(() => {
     // One sweep at a time: a slow sweep is skipped over, not queued behind.
-    running ??= sweepJobs({ ctx, input: {} })
+    running ??= sweep()
       .catch((error: unknown) => ctx.log.error('sweep failed', errorFields(error)))
       .finally(() => {
         running = undefined;

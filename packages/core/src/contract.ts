@@ -110,7 +110,10 @@ export type SubmitResponse = z.infer<typeof SubmitResponseSchema>;
 
 export const ResultSchema = z
   .object({
-    sample: z.url().describe('Signed URL of the image; expires (default 10 minutes), poll again for a fresh one.'),
+    sample: z
+      .url()
+      .nullable()
+      .describe('Signed URL of the image; expires (default 10 minutes), poll again for a fresh one. Null once retention deleted the image.'),
     prompt: z.string(),
     seed: z.number().int(),
     start_time: z.number().describe('Unix seconds when a worker started the job.'),

@@ -13,6 +13,8 @@ export const ID_PREFIXES = {
   asset: 'ast',
   request: 'req',
   worker: 'wrk',
+  webhookEndpoint: 'whe',
+  webhookMessage: 'msg',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

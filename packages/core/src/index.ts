@@ -10,3 +10,5 @@ export * from './queue-wire.ts';
 export * from './tenancy.ts';
 export * from './usage.ts';
 export * from './platform-contract.ts';
+export * from './lineage-contract.ts';
+export * from './webhooks-contract.ts';

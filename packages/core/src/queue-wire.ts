@@ -1,5 +1,11 @@
-/**
- * The Postgres queue's wire details shared by its adapter (packages/queue) and the repository that
- * enqueues inside a job's own transaction (packages/db): the NOTIFY channel that wakes consumers.
- */
+// Postgres NOTIFY channels shared by the code that writes (repositories, the database's own
+// triggers in packages/db/migrations) and the code that listens (adapters, watchers).
+
+/** Wakes consumers of the Postgres queue; the payload is the queue name. */
 export const POSTGRES_QUEUE_CHANNEL = 'kontext_queue';
+
+/** A job's status or progress changed; the payload is the job id. */
+export const JOB_EVENTS_CHANNEL = 'kontext_job_events';
+
+/** Webhook deliveries were written and may be due. */
+export const WEBHOOKS_CHANNEL = 'kontext_webhooks';

@@ -3,12 +3,20 @@ import { MODEL_ID_PATTERN } from './catalog.ts';
 
 // Tenants, their limits and what API keys may do.
 
-export const API_KEY_SCOPES = ['jobs:write', 'jobs:read', 'usage:read', 'credits:read', 'keys:write'] as const;
+export const API_KEY_SCOPES = [
+  'jobs:write',
+  'jobs:read',
+  'usage:read',
+  'credits:read',
+  'webhooks:read',
+  'webhooks:write',
+  'keys:write',
+] as const;
 export const ApiKeyScopeSchema = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof ApiKeyScopeSchema>;
 
 /** What a new key gets unless the creator says otherwise: everything but managing keys. */
-export const DEFAULT_API_KEY_SCOPES: ApiKeyScope[] = ['jobs:write', 'jobs:read', 'usage:read', 'credits:read'];
+export const DEFAULT_API_KEY_SCOPES: ApiKeyScope[] = API_KEY_SCOPES.filter((scope) => scope !== 'keys:write');
 
 export const TenantLimitsSchema = z
   .strictObject({

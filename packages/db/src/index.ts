@@ -7,3 +7,4 @@ export * from './assets.ts';
 export * from './jobs.ts';
 export * from './rate-limits.ts';
 export * from './usage.ts';
+export * from './webhooks.ts';

@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { sourcesOf } from '@kontext/core';
 import type { Database, Executor } from './client.ts';
 import { assets, dispatchOutbox, jobInputs, jobs, tenants } from './schema.ts';
@@ -106,16 +106,22 @@ export async function insertSubmittedJob(
           AND (${admission.modelActiveLimit}::int IS NULL
                OR COALESCE((active_jobs_by_model ->> ${job.model}::text)::int, 0) < ${admission.modelActiveLimit}::int)))
       RETURNING id, credits_available
+    ), parent AS (
+      -- Lineage follows the context image: if it is another job's output, that job is the parent.
+      SELECT p.id, p.root_job_id, p.depth FROM assets a JOIN jobs p ON p.id = a.producing_job_id
+      WHERE a.id = ${inputs.find((i) => i.position === 0)?.assetId ?? null}::text AND a.kind = 'output'
     ), job AS (
       INSERT INTO jobs (id, tenant_id, api_key_id, mode, request_id, model, engine_pool, prompt, seed, width, height,
         aspect_ratio, output_format, steps, guidance, safety_tolerance, cost_credits, input_mp, output_mp,
-        webhook_url, webhook_secret, max_attempts)
+        webhook_url, webhook_secret, max_attempts, parent_job_id, root_job_id, depth)
       SELECT ${job.id}::text, ${job.tenantId}::text, ${job.apiKeyId}::text, ${job.mode}::api_key_mode,
         ${job.requestId}::text, ${job.model}::text, ${job.enginePool}::text, ${job.prompt}::text, ${job.seed}::bigint,
         ${job.width}::int, ${job.height}::int, ${job.aspectRatio}::text, ${job.outputFormat}::output_format,
         ${job.steps}::smallint, ${job.guidance}::real, ${job.safetyTolerance}::smallint, ${job.costCredits}::int,
         ${job.inputMegapixels}::float8, ${job.outputMegapixels}::float8, ${job.webhookUrl}::text,
-        ${job.webhookSecret}::text, ${job.maxAttempts}::smallint
+        ${job.webhookSecret}::text, ${job.maxAttempts}::smallint,
+        (SELECT id FROM parent), COALESCE((SELECT root_job_id FROM parent), ${job.id}::text),
+        COALESCE((SELECT depth + 1 FROM parent), 0)
       FROM admitted
       RETURNING id
     ), reservation AS (
@@ -347,6 +353,8 @@ export async function findJob(exec: Executor, jobId: string): Promise<JobRow | u
 export interface JobWithOutput {
   job: JobRow;
   outputStorageKey: string | null;
+  outputDeletedAt: Date | null;
+  thumbnailKey: string | null;
 }
 
 /** A tenant's job with its output's storage key; another tenant's job is simply not found. */
@@ -356,7 +364,7 @@ export async function findTenantJobWithOutput(
   jobId: string,
 ): Promise<JobWithOutput | undefined> {
   const [row] = await exec
-    .select({ job: jobs, outputStorageKey: assets.storageKey })
+    .select({ job: jobs, outputStorageKey: assets.storageKey, outputDeletedAt: assets.deletedAt, thumbnailKey: assets.thumbnailKey })
     .from(jobs)
     .leftJoin(assets, eq(assets.id, jobs.outputAssetId))
     .where(and(eq(jobs.tenantId, tenantId), eq(jobs.id, jobId)));
@@ -423,4 +431,106 @@ export async function cancelJob(exec: Executor, tenantId: string, jobId: string)
     .where(and(eq(jobs.id, jobId), eq(jobs.tenantId, tenantId), inArray(jobs.status, sourcesOf('canceled'))))
     .returning({ id: jobs.id });
   return rows.length > 0;
+}
+
+export interface JobInputEdge {
+  position: number;
+  role: 'context' | 'reference';
+  assetId: string;
+  producingJobId: string | null;
+  width: number;
+  height: number;
+  format: 'png' | 'jpeg' | 'webp';
+  deletedAt: Date | null;
+}
+
+/** The lineage edges of some jobs: which assets each consumed, in order, with their role. */
+export async function findInputEdges(exec: Executor, jobIds: string[]): Promise<Map<string, JobInputEdge[]>> {
+  const edges = new Map<string, JobInputEdge[]>();
+  if (jobIds.length === 0) return edges;
+  const rows = await exec
+    .select({
+      jobId: jobInputs.jobId,
+      position: jobInputs.position,
+      role: jobInputs.role,
+      assetId: jobInputs.assetId,
+      producingJobId: assets.producingJobId,
+      width: assets.width,
+      height: assets.height,
+      format: assets.format,
+      deletedAt: assets.deletedAt,
+    })
+    .from(jobInputs)
+    .innerJoin(assets, eq(assets.id, jobInputs.assetId))
+    .where(inArray(jobInputs.jobId, jobIds))
+    .orderBy(jobInputs.jobId, jobInputs.position);
+  for (const { jobId, ...edge } of rows) edges.set(jobId, [...(edges.get(jobId) ?? []), edge]);
+  return edges;
+}
+
+export interface LineageJob {
+  id: string;
+  parentJobId: string | null;
+  depth: number;
+  prompt: string;
+  status: JobRow['status'];
+  model: string;
+  createdAt: Date;
+  outputAssetId: string | null;
+  outputDeletedAt: Date | null;
+  thumbnailKey: string | null;
+}
+
+/** Every job of one lineage tree (one indexed read by root), for one tenant. */
+export async function findLineageJobs(exec: Executor, tenantId: string, rootJobId: string): Promise<LineageJob[]> {
+  return exec
+    .select({
+      id: jobs.id,
+      parentJobId: jobs.parentJobId,
+      depth: jobs.depth,
+      prompt: jobs.prompt,
+      status: jobs.status,
+      model: jobs.model,
+      createdAt: jobs.createdAt,
+      outputAssetId: jobs.outputAssetId,
+      outputDeletedAt: assets.deletedAt,
+      thumbnailKey: assets.thumbnailKey,
+    })
+    .from(jobs)
+    .leftJoin(assets, eq(assets.id, jobs.outputAssetId))
+    .where(and(eq(jobs.rootJobId, rootJobId), eq(jobs.tenantId, tenantId)))
+    .orderBy(jobs.id);
+}
+
+export interface JobListFilter {
+  tenantId: string;
+  /** Continue after this job id (ids sort by creation time). */
+  before?: string | undefined;
+  status?: JobRow['status'] | undefined;
+  model?: string | undefined;
+  createdAfter?: Date | undefined;
+  createdBefore?: Date | undefined;
+  rootJobId?: string | undefined;
+  limit: number;
+}
+
+/** A tenant's jobs, newest first, filtered; cursor by id. */
+export async function listTenantJobs(exec: Executor, filter: JobListFilter): Promise<JobWithOutput[]> {
+  return exec
+    .select({ job: jobs, outputStorageKey: assets.storageKey, outputDeletedAt: assets.deletedAt, thumbnailKey: assets.thumbnailKey })
+    .from(jobs)
+    .leftJoin(assets, eq(assets.id, jobs.outputAssetId))
+    .where(
+      and(
+        eq(jobs.tenantId, filter.tenantId),
+        filter.before ? lt(jobs.id, filter.before) : undefined,
+        filter.status ? eq(jobs.status, filter.status) : undefined,
+        filter.model ? eq(jobs.model, filter.model) : undefined,
+        filter.createdAfter ? gte(jobs.createdAt, filter.createdAfter) : undefined,
+        filter.createdBefore ? lt(jobs.createdAt, filter.createdBefore) : undefined,
+        filter.rootJobId ? eq(jobs.rootJobId, filter.rootJobId) : undefined,
+      ),
+    )
+    .orderBy(desc(jobs.id))
+    .limit(filter.limit);
 }

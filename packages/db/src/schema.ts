@@ -106,9 +106,17 @@ export const assets = pgTable(
     /** For outputs: the job that produced the image and the engine that ran it. */
     producingJobId: text('producing_job_id'),
     engine: text('engine'),
+    /** A small JPEG preview for lineage views (outputs). */
+    thumbnailKey: text('thumbnail_key'),
+    /** Retention counts from the last time the asset was stored or referenced. */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Set when retention deleted the blob: the row stays as a tombstone so lineage stays whole. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
     ...timestamps,
   },
   (t) => [
+    // The retention sweeper's scan: live assets by last use.
+    index('assets_retention_idx').on(t.lastUsedAt).where(sql`${t.deletedAt} IS NULL`),
     // Inputs are stored once per tenant and content: a re-upload reuses the asset.
     uniqueIndex('assets_input_content_idx').on(t.tenantId, t.contentHash).where(sql`${t.kind} = 'input'`),
     // One output asset per job, whatever happens to the workers.
@@ -155,6 +163,10 @@ export const jobs = pgTable(
     engine: text('engine'),
     errorMessage: text('error_message'),
     outputAssetId: text('output_asset_id').references(() => assets.id),
+    /** Lineage: the job whose output this job edits (its context image), the chain's first job, and the distance to it. */
+    parentJobId: text('parent_job_id'),
+    rootJobId: text('root_job_id').notNull(),
+    depth: smallint('depth').notNull().default(0),
     /** When the job last entered the queue (submit, or handed back for a retry). */
     queuedAt: timestamp('queued_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
@@ -163,6 +175,9 @@ export const jobs = pgTable(
   },
   (t) => [
     index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt),
+    // Listing a tenant's jobs newest first (ids are time-sortable) and reading a lineage tree.
+    index('jobs_tenant_id_idx').on(t.tenantId, t.id),
+    index('jobs_root_idx').on(t.rootJobId),
     // The lease sweeper's scan: running jobs ordered by expiry.
     index('jobs_running_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
     // The sweeper's scan for jobs waiting past the queue timeout.
@@ -308,3 +323,116 @@ export const apiKeyRateLimits = pgTable('api_key_rate_limits', {
     .references(() => apiKeys.id),
   theoreticalArrival: timestamp('theoretical_arrival', { withTimezone: true, mode: 'date' }).notNull(),
 });
+
+/**
+ * A job's history as events, for live status (SSE) and its resumption: written by a trigger on
+ * every status and progress change, so every path that changes a job reports it.
+ */
+export const jobEvents = pgTable(
+  'job_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: text('job_id').notNull(),
+    type: text('type', { enum: ['status', 'progress'] }).notNull(),
+    data: jsonb('data').notNull(),
+    ...timestamps,
+  },
+  (t) => [index('job_events_job_idx').on(t.jobId, t.id), index('job_events_created_idx').on(t.createdAt)],
+);
+
+/** A tenant's registered webhook receivers. */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    url: text('url').notNull(),
+    description: text('description').notNull().default(''),
+    events: text('events').array().notNull(),
+    /** `whsec_` + base64 of the signing key. */
+    secret: text('secret').notNull(),
+    /** During a rotation's overlap the previous secret signs too, so receivers can switch without a gap. */
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true, mode: 'date' }),
+    disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
+    disabledReason: text('disabled_reason'),
+    ...timestamps,
+  },
+  (t) => [index('webhook_endpoints_tenant_idx').on(t.tenantId)],
+);
+
+/**
+ * One webhook message to one target. Written in the transaction that changes the job (an outbox);
+ * the dispatcher claims due rows, delivers, and records each attempt. `id` is the webhook-id,
+ * the same on every attempt.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    jobId: text('job_id').notNull(),
+    /** Null for a per-request webhook (the job's own webhook_url and webhook_secret). */
+    endpointId: text('endpoint_id'),
+    url: text('url').notNull(),
+    eventType: text('event_type').notNull(),
+    /** The job as it was when the event happened (status, progress, error); rendered at send time. */
+    snapshot: jsonb('snapshot').notNull(),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** A dispatcher's claim; an expired claim (the dispatcher died) makes the delivery due again. */
+    claimedUntil: timestamp('claimed_until', { withTimezone: true, mode: 'date' }),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    ...timestamps,
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_tenant_idx').on(t.tenantId, t.id),
+    index('webhook_deliveries_job_idx').on(t.jobId),
+  ],
+);
+
+/** Every delivery attempt, with what the receiver answered (a capped excerpt). */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: text('delivery_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    responseExcerpt: text('response_excerpt'),
+  },
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.id)],
+);
+
+/**
+ * Idempotency keys (Stripe semantics), per tenant and route: the first response is stored and
+ * replayed for 24 hours; a request with the same key and other parameters is refused.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    tenantId: text('tenant_id').notNull(),
+    route: text('route').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    state: text('state', { enum: ['running', 'done'] }).notNull(),
+    /** A running request's hold; past it (the process died), another request may take the key over. */
+    lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }).notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    responseHeaders: jsonb('response_headers').$type<Record<string, string>>(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.route, t.key] }), index('idempotency_keys_expiry_idx').on(t.expiresAt)],
+);

@@ -99,8 +99,10 @@ async function createOwner(): Promise<Owner> {
 
 /** A job row with sensible defaults: a 1 MP text-to-image edit with three attempts. */
 function jobValues(owner: Owner, overrides: Partial<NewJob> = {}): NewJob {
+  const id = overrides.id ?? newId('job');
   return {
-    id: newId('job'),
+    id,
+    rootJobId: id,
     tenantId: owner.tenant.id,
     apiKeyId: owner.apiKey.id,
     requestId: newId('request'),

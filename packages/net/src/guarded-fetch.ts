@@ -100,7 +100,10 @@ function parseTarget(text: string): URL {
   return target;
 }
 
-async function resolveChecked(target: URL, options: GuardedFetchOptions): Promise<ResolvedAddress> {
+async function resolveChecked(
+  target: URL,
+  options: Pick<GuardedFetchOptions, 'allowPrivateNetworks' | 'resolve'>,
+): Promise<ResolvedAddress> {
   const hostname = target.hostname.replace(/^\[|\]$/g, '');
   let addresses: ResolvedAddress[];
   try {
@@ -139,16 +142,91 @@ function withDeadline<T>(work: Promise<T>, deadline: AbortSignal, timeoutMs: num
   });
 }
 
+/** Checks that a URL is one the guard would let a request reach (scheme, credentials, resolved addresses). */
+export async function checkTarget(
+  url: string,
+  options: { allowPrivateNetworks: boolean; timeoutMs: number; resolve?: Resolver },
+): Promise<void> {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  await withDeadline(resolveChecked(parseTarget(url), options), deadline, options.timeoutMs);
+}
+
+export interface GuardedPostOptions {
+  allowPrivateNetworks: boolean;
+  timeoutMs: number;
+  /** Bytes of the response body kept (and read); the rest is not read at all. */
+  maxResponseBytes: number;
+  headers: Record<string, string>;
+  resolve?: Resolver;
+}
+
+export interface GuardedPostResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The start of the body, at most maxResponseBytes of it. */
+  excerpt: string;
+}
+
+/**
+ * One POST through the same guard (http(s) only, checked and pinned addresses, one deadline) that
+ * follows no redirect: a 3xx comes back as what it is. Any status is returned; only failing to get
+ * one (refused target, DNS, network, timeout) throws.
+ */
+export async function guardedPost(url: string, body: string, options: GuardedPostOptions): Promise<GuardedPostResponse> {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const target = parseTarget(url);
+  const address = await withDeadline(resolveChecked(target, options), deadline, options.timeoutMs);
+  const transport = target.protocol === 'https:' ? https : http;
+  return new Promise<GuardedPostResponse>((resolve, reject) => {
+    const request = transport.request(
+      target,
+      {
+        method: 'POST',
+        lookup: pinnedLookup(address),
+        headers: { 'user-agent': 'kontext-platform', 'content-length': String(Buffer.byteLength(body)), ...options.headers },
+        signal: deadline,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        const finish = () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            excerpt: Buffer.concat(chunks).subarray(0, options.maxResponseBytes).toString('utf8'),
+          });
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          kept += chunk.length;
+          // Enough read: a receiver streaming a huge body does not hold the dispatcher.
+          if (kept >= options.maxResponseBytes) {
+            response.destroy();
+            finish();
+          }
+        });
+        response.on('end', finish);
+        response.on('error', (error) => reject(mapError(error, deadline, { timeoutMs: options.timeoutMs })));
+      },
+    );
+    request.on('error', (error) => reject(mapError(error, deadline, { timeoutMs: options.timeoutMs })));
+    request.end(body);
+  });
+}
+
+function pinnedLookup(pinned: ResolvedAddress): LookupFunction {
+  // The socket connects to the address we checked, whatever DNS says a moment later.
+  return (_hostname, lookupOptions, callback) => {
+    if (lookupOptions.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
+    else callback(null, pinned.address, pinned.family);
+  };
+}
+
 type OnceResult =
   | { kind: 'redirect'; location: string }
   | { kind: 'body'; bytes: Uint8Array; contentType: string | null };
 
 function requestOnce(target: URL, pinned: ResolvedAddress, options: GuardedFetchOptions, deadline: AbortSignal): Promise<OnceResult> {
-  // The socket connects to the address we checked, whatever DNS says a moment later.
-  const lookup: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if (lookupOptions.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
-    else callback(null, pinned.address, pinned.family);
-  };
+  const lookup = pinnedLookup(pinned);
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise<OnceResult>((resolve, reject) => {
     if (deadline.aborted) {
@@ -199,7 +277,7 @@ function requestOnce(target: URL, pinned: ResolvedAddress, options: GuardedFetch
   });
 }
 
-function mapError(error: unknown, deadline: AbortSignal, options: GuardedFetchOptions): GuardedFetchError {
+function mapError(error: unknown, deadline: AbortSignal, options: { timeoutMs: number }): GuardedFetchError {
   if (error instanceof GuardedFetchError) return error;
   if (deadline.aborted) return new GuardedFetchError('timeout', `no complete response within ${options.timeoutMs} ms`);
   return new GuardedFetchError('network', error instanceof Error ? error.message : 'network error');

@@ -1,6 +1,10 @@
 export { isPublicAddress } from './address-policy.ts';
 export {
+  checkTarget,
   guardedFetch,
+  guardedPost,
+  type GuardedPostOptions,
+  type GuardedPostResponse,
   GuardedFetchError,
   type GuardedFetchFailure,
   type GuardedFetchOptions,

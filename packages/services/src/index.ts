@@ -20,6 +20,13 @@ export { presentApiKey, type PublicApiKey } from './keys/present-api-key.ts';
 export { checkRateLimit, rateLimitedProblem, refundRequest, type RateLimitDecision } from './limits/check-rate-limit.ts';
 export { getUsage, type GetUsageInput } from './usage/get-usage.ts';
 export { cancelJob } from './jobs/cancel-job.ts';
+export { getJob } from './jobs/get-job.ts';
+export { listJobs, type ListJobsInput } from './jobs/list-jobs.ts';
+export { getLineage } from './jobs/get-lineage.ts';
+export { continueEdit } from './jobs/continue-edit.ts';
+export { getAsset } from './assets/get-asset.ts';
+export { readAssetContent } from './assets/read-asset-content.ts';
+export { sweepExpiredAssets } from './maintenance/sweep-expired-assets.ts';
 export { createUrlInputFetcher, UrlInputError, type FetchUrlInput } from './images/fetch-url-input.ts';
 export { inspectImage, type InspectedImage } from './images/inspect-image.ts';
 export { submitJob, type SubmitJobInput, type SubmitJobResult } from './jobs/submit-job.ts';
@@ -37,3 +44,14 @@ export { listModels, toPublicModel, type PublicModel } from './models/list-model
 export type { JobRow, WorkerLease } from '@kontext/db';
 export { checkHealth, type HealthReport } from './health/check-health.ts';
 export { createServiceContext, type ServiceContextOptions } from './create-context.ts';
+export { generateWebhookSecret, signatureHeader, signingKeyOf } from './webhooks/signing.ts';
+export { deliverWebhook, type DeliveryOutcome } from './webhooks/deliver-webhook.ts';
+export { claimDueWebhooks } from './webhooks/claim-due-webhooks.ts';
+export {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  listWebhookEndpoints,
+  rotateWebhookSecret,
+  updateWebhookEndpoint,
+} from './webhooks/manage-endpoints.ts';
+export { listWebhookDeliveries, redeliverWebhook } from './webhooks/manage-deliveries.ts';

@@ -1,3 +1,4 @@
+import { STANDARD_WEBHOOK_RETRY_SECONDS } from '@kontext/core';
 import { z } from 'zod';
 
 // Platform settings the services read. Composition roots build them from their own configuration
@@ -24,6 +25,21 @@ export const PlatformSettingsSchema = z.object({
   adminToken: z.string().min(24).optional(),
   /** How long a rotated-out key keeps working, unless the rotation says otherwise. */
   keyRotationGraceSeconds: z.number().int().min(0).max(30 * 24 * 3600).default(24 * 3600),
+  webhooks: z
+    .object({
+      /** Local development only: lets webhook targets be on loopback and private networks. */
+      allowPrivateNetworks: z.boolean().default(false),
+      timeoutMs: z.number().int().positive().default(15_000),
+      /** Bytes of a receiver's answer kept in the attempt log (and read at all). */
+      maxResponseBytes: z.number().int().min(0).max(65_536).default(2048),
+      /** Delays before each retry after the first attempt (Standard Webhooks' schedule by default). */
+      retryScheduleSeconds: z.array(z.number().min(0)).min(0).max(20).default(STANDARD_WEBHOOK_RETRY_SECONDS),
+      /** Random spread on each retry delay, as a fraction (0.1 = +-10%), so retries of many messages do not align. */
+      retryJitter: z.number().min(0).max(1).default(0.1),
+      /** How long a dispatcher holds a claimed delivery; past it another dispatcher may deliver it. */
+      claimSeconds: z.number().positive().max(3600).default(60),
+    })
+    .prefault({}),
   urlInputs: z
     .object({
       /** Local development only: lets URL inputs reach loopback and private networks. */

@@ -16,3 +16,8 @@ export function inputImageKey(tenantId: string, contentHash: string, format: Ima
 export function outputImageKey(tenantId: string, jobId: string, attempt: number, format: ImageFormat): string {
   return `${tenantPrefix(tenantId)}outputs/${jobId}/${attempt}.${IMAGE_EXTENSIONS[format]}`;
 }
+
+/** The thumbnail stored beside an image. */
+export function thumbnailKeyFor(imageKey: string): string {
+  return `${imageKey.slice(0, imageKey.lastIndexOf('.'))}.thumb.jpg`;
+}

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { newId, readImageHeader, type ImageFormat } from '@kontext/core';
 import { insertOutputAsset, markJobSucceeded, type JobRow, type WorkerLease } from '@kontext/db';
-import { outputImageKey } from '@kontext/storage';
+import { outputImageKey, thumbnailKeyFor } from '@kontext/storage';
+import { makeThumbnail } from '../images/make-thumbnail.ts';
 import type { VerbArgs } from '../context.ts';
 
 export interface CompleteJobInput {
@@ -36,7 +37,11 @@ export async function completeJob({ ctx, input }: VerbArgs<CompleteJobInput>): P
     };
   }
   const key = outputImageKey(input.tenantId, input.lease.jobId, input.lease.attempt, header.format);
-  await ctx.storage.put(key, input.output, { contentType: `image/${header.format}` });
+  const thumbnailKey = thumbnailKeyFor(key);
+  await Promise.all([
+    ctx.storage.put(key, input.output, { contentType: `image/${header.format}` }),
+    ctx.storage.put(thumbnailKey, await makeThumbnail(input.output), { contentType: 'image/jpeg' }),
+  ]);
   const assetId = newId('asset');
   try {
     const job = await ctx.db.transaction(async (tx) => {
@@ -50,6 +55,7 @@ export async function completeJob({ ctx, input }: VerbArgs<CompleteJobInput>): P
         height: header.height,
         format: header.format,
         storageKey: key,
+        thumbnailKey,
         producingJobId: input.lease.jobId,
         engine: input.engine,
       });
@@ -60,7 +66,7 @@ export async function completeJob({ ctx, input }: VerbArgs<CompleteJobInput>): P
     return { completed: true, job, assetId };
   } catch (error) {
     if (!(error instanceof LeaseLost) && !isUniqueViolation(error)) throw error;
-    await ctx.storage.delete(key);
+    await Promise.all([ctx.storage.delete(key), ctx.storage.delete(thumbnailKey)]);
     return { completed: false, reason: 'lease_lost' };
   }
 }

@@ -15,7 +15,7 @@ export async function getJobResult({
   if (!isId('job', input.jobId)) return null;
   const found = await findTenantJobWithOutput(ctx.db, input.auth.tenantId, input.jobId);
   if (!found) return null;
-  const { job, outputStorageKey } = found;
+  const { job, outputStorageKey, outputDeletedAt } = found;
 
   const details: NonNullable<GetResultResponse['details']> = {
     status: job.status,
@@ -33,7 +33,7 @@ export async function getJobResult({
     const startTime = job.startedAt.getTime() / 1000;
     const endTime = job.finishedAt.getTime() / 1000;
     result = {
-      sample: await ctx.storage.signedUrl(outputStorageKey, { expiresInSeconds: ctx.settings.signedUrlTtlSeconds }),
+      sample: outputDeletedAt ? null : await ctx.storage.signedUrl(outputStorageKey, { expiresInSeconds: ctx.settings.signedUrlTtlSeconds }),
       prompt: job.prompt,
       seed: job.seed,
       start_time: startTime,

@@ -15,12 +15,13 @@ import {
   type SubmitRequest,
   type SubmitResponse,
 } from '@kontext/core';
-import { insertSubmittedJob, upsertInputAsset, type AdmissionOutcome } from '@kontext/db';
+import { insertSubmittedJob, touchAssets, upsertInputAsset, type AdmissionOutcome, type AssetRow } from '@kontext/db';
 import { inputImageKey } from '@kontext/storage';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
 import { inspectImage, type InspectedImage } from '../images/inspect-image.ts';
 import { readImageField } from '../images/read-image-field.ts';
+import { isImageReference, resolveImageReference } from '../images/resolve-image-reference.ts';
 import { relayDispatch } from './relay-dispatch.ts';
 
 export interface SubmitJobInput {
@@ -72,9 +73,18 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
 
   // Fetch, decode and check every image before writing anything.
   const limits = { maxBytes: ctx.settings.maxInputImageBytes, maxPixels: ctx.settings.maxInputImagePixels };
-  type Checked = { field: string; image: InspectedImage } | { field: string; message: string };
+  // Every image is an upload (base64 or URL) to fetch, check and decode, or a reference to an
+  // image this account already has. All are checked before anything is written.
+  type Checked =
+    | { field: string; image: InspectedImage }
+    | { field: string; reference: AssetRow }
+    | { field: string; message: string };
   const checked: Checked[] = await Promise.all(
     provided.map(async ({ field, value }): Promise<Checked> => {
+      if (isImageReference(value)) {
+        const resolved = await resolveImageReference(ctx, auth.tenantId, value);
+        return resolved.ok ? { field, reference: resolved.asset } : { field, message: resolved.message };
+      }
       const read = await readImageField(value, { maxBytes: limits.maxBytes, fetchUrl: ctx.fetchUrlInput });
       if (!read.ok) return { field, message: read.message };
       const image = await inspectImage(read.bytes, limits);
@@ -83,26 +93,31 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
     }),
   );
   const imageIssues: FieldIssue[] = [];
-  const images: InspectedImage[] = [];
+  const inputs: ({ kind: 'upload'; image: InspectedImage } | { kind: 'reference'; asset: AssetRow })[] = [];
   for (const entry of checked) {
-    if ('image' in entry) images.push(entry.image);
+    if ('image' in entry) inputs.push({ kind: 'upload', image: entry.image });
+    else if ('reference' in entry) inputs.push({ kind: 'reference', asset: entry.reference });
     else imageIssues.push({ field: entry.field, message: entry.message });
   }
   if (imageIssues.length > 0) {
     throw new ProblemError('invalid_input_image', imageIssues.map((i) => `${i.field} ${i.message}`).join('; '), { issues: imageIssues });
   }
+  const dimensions = inputs.map((input) => (input.kind === 'upload' ? input.image : input.asset));
 
-  const size = outputSizeFor({ aspectRatio: request.aspect_ratio ?? null, firstInput: images[0] ?? null });
-  const inputMegapixels = images.reduce((sum, image) => sum + megapixels(image), 0);
+  const size = outputSizeFor({ aspectRatio: request.aspect_ratio ?? null, firstInput: dimensions[0] ?? null });
+  const inputMegapixels = dimensions.reduce((sum, image) => sum + megapixels(image), 0);
   const outputMegapixels = megapixels(size);
 
-  // Content-addressed: an image already stored for this tenant is not written again.
-  await Promise.all(images.map((image) => storeInput(ctx, auth.tenantId, image)));
-
-  // Input assets first (idempotent, content-addressed), then the job, its lineage edges and its
-  // dispatch in one statement.
-  const assets = [];
-  for (const image of images) {
+  // Uploads are content-addressed: an image already stored for this tenant is not written again.
+  // References are used as they are, their retention clock restarted.
+  const assets: AssetRow[] = [];
+  for (const input of inputs) {
+    if (input.kind === 'reference') {
+      assets.push(input.asset);
+      continue;
+    }
+    const { image } = input;
+    await storeInput(ctx, auth.tenantId, image);
     assets.push(
       await upsertInputAsset(ctx.db, {
         id: newId('asset'),
@@ -117,6 +132,8 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
       }),
     );
   }
+  await touchAssets(ctx.db, inputs.flatMap((input) => (input.kind === 'reference' ? [input.asset.id] : [])));
+
   const jobId = newId('job');
   const live = auth.mode === 'live';
   // Test-mode jobs run on the preview engine, whatever the model, and cost nothing.

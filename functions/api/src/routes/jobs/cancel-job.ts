@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { GetResultResponseSchema } from '@kontext/core';
 import { cancelJob } from '@kontext/services';
-import type { ApiApp, ApiDependencies } from '../env.ts';
-import { problemResponseSpec } from '../openapi-responses.ts';
-import { apiKeyRoute } from '../route-kinds.ts';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { problemResponseSpec } from '../../openapi-responses.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
 
 const ParamsSchema = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' } }) });
 

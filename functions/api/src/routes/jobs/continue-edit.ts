@@ -1,0 +1,44 @@
+import { EditRequestSchema, isProblemError, SubmitResponseSchema } from '@kontext/core';
+import { continueEdit, refundRequest } from '@kontext/services';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { limitBody } from '../../middleware/limit-body.ts';
+import { requireJson } from '../../middleware/require-json.ts';
+import { problemResponseSpec, SUBMIT_ERROR_RESPONSES } from '../../openapi-responses.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
+import { JobParamsSchema } from './job-params.ts';
+
+export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
+  const route = apiKeyRoute(deps.ctx, {
+    method: 'post',
+    path: '/v1/jobs/{id}/edits',
+    tags: ['Jobs and lineage'],
+    summary: 'Continue an edit',
+    description:
+      "A new edit of this job's output, with no re-upload: it inherits the model, aspect ratio, format, sampling settings, " +
+      'reference images and webhook unless the body overrides them (a reference field sent as null drops it). Editing one ' +
+      'job several times makes branches. Answers like a submit. Needs jobs:write.',
+    middleware: [requireJson, limitBody(deps.maxBodyBytes)],
+    request: { params: JobParamsSchema, body: { required: true, content: { 'application/json': { schema: EditRequestSchema } } } },
+    responses: {
+      200: { description: 'The new job was accepted.', content: { 'application/json': { schema: SubmitResponseSchema } } },
+      404: problemResponseSpec('No such job for this tenant.'),
+      409: problemResponseSpec('The job has no output to edit (not finished, or failed).'),
+      ...SUBMIT_ERROR_RESPONSES,
+    },
+  });
+  app.openapi(route, async (c) => {
+    const auth = c.get('auth');
+    try {
+      const { response } = await continueEdit({
+        ctx: deps.ctx,
+        input: { auth, jobId: c.req.valid('param').id, request: c.req.valid('json'), requestId: c.get('requestId') },
+      });
+      return c.json(response, 200);
+    } catch (error) {
+      if (isProblemError(error) && (error.kind === 'insufficient_credits' || error.kind === 'active_jobs_limit')) {
+        await refundRequest({ ctx: deps.ctx, input: { auth } });
+      }
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,37 @@
+import { JobListQuerySchema, JobListSchema } from '@kontext/core';
+import { listJobs } from '@kontext/services';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { problemResponseSpec } from '../../openapi-responses.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
+
+export function registerListJobs(app: ApiApp, deps: ApiDependencies): void {
+  const route = apiKeyRoute(deps.ctx, {
+    method: 'get',
+    path: '/v1/jobs',
+    tags: ['Jobs and lineage'],
+    summary: 'List jobs',
+    description: 'Newest first, in pages (`cursor` = the previous `next_cursor`); filter by status, model, time or lineage root. Needs jobs:read.',
+    request: { query: JobListQuerySchema },
+    responses: {
+      200: { description: 'A page of jobs.', content: { 'application/json': { schema: JobListSchema } } },
+      422: problemResponseSpec('A parameter is invalid.'),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const query = c.req.valid('query');
+    const page = await listJobs({
+      ctx: deps.ctx,
+      input: {
+        auth: c.get('auth'),
+        limit: query.limit,
+        cursor: query.cursor,
+        status: query.status,
+        model: query.model,
+        createdAfter: query.created_after,
+        createdBefore: query.created_before,
+        root: query.root,
+      },
+    });
+    return c.json(page, 200);
+  });
+}

@@ -1,0 +1,24 @@
+import { deleteWebhookEndpoint } from '@kontext/services';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { problemResponseSpec } from '../../openapi-responses.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
+import { WebhookIdParamsSchema } from './params.ts';
+
+export function registerDeleteWebhookEndpoint(app: ApiApp, deps: ApiDependencies): void {
+  const route = apiKeyRoute(deps.ctx, {
+    method: 'delete',
+    path: '/v1/webhooks/endpoints/{id}',
+    tags: ['Webhooks'],
+    summary: 'Delete a webhook endpoint',
+    description: 'Its pending deliveries fail; the delivery log stays. Needs webhooks:write.',
+    request: { params: WebhookIdParamsSchema },
+    responses: {
+      204: { description: 'Deleted.' },
+      404: problemResponseSpec('No such endpoint for this tenant.'),
+    },
+  });
+  app.openapi(route, async (c) => {
+    await deleteWebhookEndpoint({ ctx: deps.ctx, input: { auth: c.get('auth'), id: c.req.valid('param').id } });
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,67 @@
+import { connectDatabase } from '@kontext/db';
+import { PostgresQueue } from '@kontext/queue';
+import { createLogger, createServiceContext, errorFields } from '@kontext/services';
+import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
+import { z } from 'zod';
+import { WebhookDispatcher } from './dispatcher.ts';
+
+// The standalone webhook dispatcher process: configuration from the environment, validated at
+// start; SIGTERM/SIGINT stop claiming and let deliveries in flight finish.
+
+const ConfigSchema = z.object({
+  DATABASE_URL: z.url(),
+  STORAGE_DIR: z.string().min(1),
+  URL_SIGNING_SECRET: z.string().min(32),
+  PUBLIC_BASE_URL: z.url(),
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: z.enum(['true', 'false']).default('false'),
+  /** Comma-separated retry delays in seconds; default the Standard Webhooks schedule. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/)
+    .optional(),
+  WEBHOOK_CLAIM_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+const parsed = ConfigSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
+if (!parsed.success) {
+  process.stderr.write(`invalid configuration:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}\n`);
+  process.exit(1);
+}
+const config = parsed.data;
+const log = createLogger({ level: config.LOG_LEVEL, base: { service: 'dispatcher' } });
+const database = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-dispatcher', maxConnections: 4 + Math.ceil(config.DISPATCHER_CONCURRENCY / 4) });
+const ctx = createServiceContext({
+  db: database.db,
+  queue: new PostgresQueue(database.sql),
+  storage: new FilesystemBlobStore({ root: config.STORAGE_DIR, signer: new BlobUrlSigner(config.URL_SIGNING_SECRET, config.PUBLIC_BASE_URL) }),
+  settings: {
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    webhooks: {
+      allowPrivateNetworks: config.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
+      claimSeconds: config.WEBHOOK_CLAIM_SECONDS,
+      ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleSeconds: config.WEBHOOK_RETRY_SCHEDULE.split(',').map(Number) } : {}),
+    },
+  },
+  log,
+});
+const dispatcher = new WebhookDispatcher({ ctx, concurrency: config.DISPATCHER_CONCURRENCY });
+dispatcher.start();
+log.info('dispatcher ready', { concurrency: config.DISPATCHER_CONCURRENCY });
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info('dispatcher stopping', { signal });
+  try {
+    await dispatcher.stop();
+    await database.close();
+  } catch (error) {
+    log.error('unclean dispatcher shutdown', errorFields(error));
+    process.exitCode = 1;
+  }
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

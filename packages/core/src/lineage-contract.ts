@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { API_KEY_MODES } from './api-key-format.ts';
+import { SubmitRequestSchema, OutputFormatSchema } from './contract.ts';
+import { BflStatusSchema, JobStatusSchema } from './job-state.ts';
+
+// Jobs, assets and lineage on the wire: every image the platform holds is an asset; every job
+// consumed some assets (its lineage edges, with role and position) and produced at most one.
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const AssetSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['input', 'output']),
+    format: z.enum(['png', 'jpeg', 'webp']),
+    width: z.number().int(),
+    height: z.number().int(),
+    byte_size: z.number().int(),
+    content_hash: z.string().describe('SHA-256 of the bytes, hex.'),
+    producing_job_id: z.string().nullable(),
+    engine: z.string().nullable(),
+    created_at: isoTime,
+    last_used_at: isoTime,
+    expires_at: isoTime.nullable().describe('When retention will delete it unless it is used again; null once deleted.'),
+    deleted_at: isoTime.nullable().describe('Set when retention deleted the image; the record stays so lineage stays whole.'),
+    url: z.url().nullable().describe('A fresh signed URL (expires); null once deleted.'),
+    thumbnail_url: z.url().nullable(),
+  })
+  .meta({ id: 'Asset' });
+
+export const JobInputSchema = z
+  .object({
+    asset_id: z.string(),
+    role: z.enum(['context', 'reference']).describe('context: the image edited; reference: a character or style reference.'),
+    position: z.number().int().describe('0 for input_image, 1..3 for input_image_2..4.'),
+    producing_job_id: z.string().nullable().describe('The job whose output this image is, if any.'),
+    width: z.number().int(),
+    height: z.number().int(),
+    expired: z.boolean(),
+  })
+  .meta({ id: 'JobInput' });
+
+export const JobRecordSchema = z
+  .object({
+    id: z.string(),
+    status: JobStatusSchema,
+    bfl_status: BflStatusSchema,
+    mode: z.enum(API_KEY_MODES),
+    model: z.string(),
+    prompt: z.string(),
+    seed: z.number().int(),
+    aspect_ratio: z.string().nullable(),
+    width: z.number().int(),
+    height: z.number().int(),
+    output_format: OutputFormatSchema,
+    steps: z.number().int(),
+    guidance: z.number(),
+    safety_tolerance: z.number().int(),
+    cost: z.number(),
+    input_mp: z.number(),
+    output_mp: z.number(),
+    progress: z.number().nullable(),
+    attempts: z.number().int(),
+    engine: z.string().nullable(),
+    error: z.string().nullable(),
+    inputs: z.array(JobInputSchema),
+    output: z
+      .object({ asset_id: z.string(), url: z.url().nullable(), thumbnail_url: z.url().nullable(), expired: z.boolean() })
+      .nullable(),
+    parent_job_id: z.string().nullable().describe('The job whose output this job edited.'),
+    root_job_id: z.string().describe('The first job of this chain of edits.'),
+    depth: z.number().int().describe('Edits between this job and its root (0 for a root).'),
+    webhook_url: z.string().nullable(),
+    created_at: isoTime,
+    started_at: isoTime.nullable(),
+    finished_at: isoTime.nullable(),
+    queue_ms: z.number().int().nullable(),
+    engine_ms: z.number().int().nullable(),
+  })
+  .meta({ id: 'Job' });
+
+export type JobRecord = z.infer<typeof JobRecordSchema>;
+
+export const JobListSchema = z
+  .object({ data: z.array(JobRecordSchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'JobList' });
+
+export const JobListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(100).optional().describe('next_cursor of the previous page.'),
+  status: JobStatusSchema.optional(),
+  model: z.string().max(100).optional(),
+  created_after: isoTime.optional(),
+  created_before: isoTime.optional(),
+  root: z.string().max(100).optional().describe('Only jobs of the lineage tree rooted at this job.'),
+});
+
+interface LineageNode {
+  id: string;
+  parent_job_id: string | null;
+  depth: number;
+  prompt: string;
+  status: z.infer<typeof JobStatusSchema>;
+  bfl_status: z.infer<typeof BflStatusSchema>;
+  model: string;
+  created_at: string;
+  output_asset_id: string | null;
+  output_expired: boolean;
+  thumbnail_url: string | null;
+  references: { asset_id: string; position: number; producing_job_id: string | null }[];
+  children: LineageNode[];
+}
+
+export const LineageNodeSchema: z.ZodType<LineageNode> = z
+  .object({
+    id: z.string(),
+    parent_job_id: z.string().nullable(),
+    depth: z.number().int(),
+    prompt: z.string(),
+    status: JobStatusSchema,
+    bfl_status: BflStatusSchema,
+    model: z.string(),
+    created_at: isoTime,
+    output_asset_id: z.string().nullable(),
+    output_expired: z.boolean(),
+    thumbnail_url: z.url().nullable(),
+    references: z.array(z.object({ asset_id: z.string(), position: z.number().int(), producing_job_id: z.string().nullable() })),
+    get children() {
+      return z.array(LineageNodeSchema);
+    },
+  })
+  .meta({ id: 'LineageNode' });
+
+export type LineageNodeRecord = LineageNode;
+
+export const LineageResponseSchema = z
+  .object({
+    job_id: z.string(),
+    root_job_id: z.string(),
+    ancestors: z.array(LineageNodeSchema).describe('From the root down to the parent of job_id; their `children` are empty here.'),
+    tree: LineageNodeSchema.describe('job_id with all its descendants.'),
+  })
+  .meta({ id: 'Lineage' });
+
+export type LineageResponse = z.infer<typeof LineageResponseSchema>;
+
+const { input_image: _editedImage, ...editableFields } = SubmitRequestSchema.shape;
+
+export const EditRequestSchema = z
+  .strictObject({
+    ...editableFields,
+    model: z.string().max(100).optional().describe("Another model for this edit; default the parent job's."),
+  })
+  .meta({ id: 'EditRequest' });
+
+export type EditRequest = z.infer<typeof EditRequestSchema>;

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+// Webhooks on the wire: tenant endpoints with event filters and rotating secrets, and the log of
+// every delivery and attempt. Deliveries are signed per Standard Webhooks.
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const WEBHOOK_EVENTS = ['job.started', 'job.succeeded', 'job.failed', 'job.moderated', 'job.canceled'] as const;
+export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS);
+export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
+
+/** The Standard Webhooks retry schedule after the first attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. */
+export const STANDARD_WEBHOOK_RETRY_SECONDS = [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400];
+
+export const WebhookEndpointSchema = z
+  .object({
+    id: z.string(),
+    url: z.url(),
+    description: z.string(),
+    events: z.array(WebhookEventSchema),
+    status: z.enum(['active', 'disabled']),
+    disabled_reason: z.string().nullable(),
+    secret_rotation_ends_at: isoTime.nullable().describe('Until then deliveries carry signatures of both the new and the previous secret.'),
+    created_at: isoTime,
+  })
+  .meta({ id: 'WebhookEndpoint' });
+
+export const WebhookEndpointWithSecretSchema = WebhookEndpointSchema.extend({
+  secret: z.string().describe('whsec_ + base64 of the signing key. Shown when created or rotated, not again.'),
+}).meta({ id: 'WebhookEndpointWithSecret' });
+
+const endpointUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2083)
+  .describe('Where deliveries are POSTed; checked against private and reserved networks.');
+
+export const CreateWebhookEndpointRequestSchema = z
+  .strictObject({
+    url: endpointUrl,
+    events: z.array(WebhookEventSchema).min(1).max(WEBHOOK_EVENTS.length).optional().describe('Default: every event.'),
+    description: z.string().max(500).optional(),
+  })
+  .meta({ id: 'CreateWebhookEndpointRequest' });
+
+export const UpdateWebhookEndpointRequestSchema = z
+  .strictObject({
+    url: endpointUrl.optional(),
+    events: z.array(WebhookEventSchema).min(1).max(WEBHOOK_EVENTS.length).optional(),
+    description: z.string().max(500).optional(),
+    enabled: z.literal(true).optional().describe('Re-enable an endpoint that was disabled (e.g. after it answered 410).'),
+  })
+  .meta({ id: 'UpdateWebhookEndpointRequest' });
+
+export const RotateWebhookSecretRequestSchema = z
+  .strictObject({
+    overlap_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .optional()
+      .describe('How long the previous secret keeps signing too; default 24 hours.'),
+  })
+  .meta({ id: 'RotateWebhookSecretRequest' });
+
+export const WebhookEndpointListSchema = z.object({ data: z.array(WebhookEndpointSchema) }).meta({ id: 'WebhookEndpointList' });
+
+export const WebhookAttemptSchema = z
+  .object({
+    attempt: z.number().int(),
+    started_at: isoTime,
+    duration_ms: z.number().int(),
+    status_code: z.number().int().nullable(),
+    error: z.string().nullable(),
+    response_excerpt: z.string().nullable().describe('The start of what the receiver answered.'),
+  })
+  .meta({ id: 'WebhookAttempt' });
+
+export const WebhookDeliverySchema = z
+  .object({
+    id: z.string().describe('The webhook-id header: the same on every attempt of this message.'),
+    job_id: z.string(),
+    endpoint_id: z.string().nullable().describe("Null for a request's own webhook_url."),
+    url: z.string(),
+    event_type: WebhookEventSchema,
+    status: z.enum(['pending', 'succeeded', 'failed']),
+    attempts: z.number().int(),
+    next_attempt_at: isoTime.nullable(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    created_at: isoTime,
+    delivered_at: isoTime.nullable(),
+    attempt_log: z.array(WebhookAttemptSchema),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const WebhookDeliveryListSchema = z
+  .object({ data: z.array(WebhookDeliverySchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'WebhookDeliveryList' });
+
+export const WebhookDeliveryQuerySchema = z.object({
+  job_id: z.string().max(100).optional(),
+  endpoint_id: z.string().max(100).optional(),
+  outcome: z.enum(['pending', 'succeeded', 'failed']).optional(),
+  cursor: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});

@@ -1,0 +1,205 @@
+import { WEBHOOKS_CHANNEL } from '@kontext/core';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Database, Executor } from './client.ts';
+import { webhookAttempts, webhookDeliveries, webhookEndpoints } from './schema.ts';
+
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
+
+export async function insertWebhookEndpoint(exec: Executor, row: typeof webhookEndpoints.$inferInsert): Promise<WebhookEndpointRow> {
+  const [inserted] = await exec.insert(webhookEndpoints).values(row).returning();
+  if (!inserted) throw new Error('webhook endpoint insert returned no row');
+  return inserted;
+}
+
+export async function listWebhookEndpoints(exec: Executor, tenantId: string): Promise<WebhookEndpointRow[]> {
+  return exec.select().from(webhookEndpoints).where(eq(webhookEndpoints.tenantId, tenantId)).orderBy(desc(webhookEndpoints.id));
+}
+
+export async function findWebhookEndpoint(exec: Executor, tenantId: string, id: string): Promise<WebhookEndpointRow | undefined> {
+  const [row] = await exec
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, id)));
+  return row;
+}
+
+export async function updateWebhookEndpoint(
+  exec: Executor,
+  tenantId: string,
+  id: string,
+  changes: { url?: string; events?: string[]; description?: string; enable?: boolean },
+): Promise<WebhookEndpointRow | undefined> {
+  const [row] = await exec
+    .update(webhookEndpoints)
+    .set({
+      ...(changes.url !== undefined ? { url: changes.url } : {}),
+      ...(changes.events !== undefined ? { events: changes.events } : {}),
+      ...(changes.description !== undefined ? { description: changes.description } : {}),
+      ...(changes.enable ? { disabledAt: null, disabledReason: null } : {}),
+    })
+    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, id)))
+    .returning();
+  return row;
+}
+
+/** The new secret signs from now on; the old one keeps signing too until the overlap ends. */
+export async function rotateWebhookSecret(
+  exec: Executor,
+  input: { tenantId: string; id: string; secret: string; overlapSeconds: number },
+): Promise<WebhookEndpointRow | undefined> {
+  const [row] = await exec
+    .update(webhookEndpoints)
+    .set({
+      previousSecret: sql`${webhookEndpoints.secret}`,
+      previousSecretExpiresAt: sql`now() + make_interval(secs => ${input.overlapSeconds})`,
+      secret: input.secret,
+    })
+    .where(and(eq(webhookEndpoints.tenantId, input.tenantId), eq(webhookEndpoints.id, input.id)))
+    .returning();
+  return row;
+}
+
+/** Deletes an endpoint; what was still pending for it fails with the reason. */
+export async function deleteWebhookEndpoint(db: Database, tenantId: string, id: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const deleted = await tx
+      .delete(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, id)))
+      .returning({ id: webhookEndpoints.id });
+    if (deleted.length === 0) return false;
+    await failPendingDeliveries(tx, id, 'the endpoint was deleted');
+    return true;
+  });
+}
+
+/** After a 410: the endpoint stops receiving, and its pending deliveries fail with the reason. */
+export async function disableWebhookEndpoint(db: Database, id: string, reason: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(webhookEndpoints)
+      .set({ disabledAt: sql`now()`, disabledReason: reason })
+      .where(eq(webhookEndpoints.id, id));
+    await failPendingDeliveries(tx, id, reason);
+  });
+}
+
+async function failPendingDeliveries(exec: Executor, endpointId: string, reason: string): Promise<void> {
+  await exec
+    .update(webhookDeliveries)
+    .set({ status: 'failed', lastError: reason, claimedUntil: null })
+    .where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.status, 'pending')));
+}
+
+/**
+ * Claims due deliveries for one dispatcher: pending, due, and not held by a live claim (an expired
+ * claim means its dispatcher died mid-delivery, so the delivery is due again, same webhook-id).
+ */
+export async function claimDueDeliveries(exec: Executor, limit: number, claimSeconds: number): Promise<WebhookDeliveryRow[]> {
+  return exec
+    .update(webhookDeliveries)
+    .set({ claimedUntil: sql`now() + make_interval(secs => ${claimSeconds})` })
+    .where(
+      inArray(
+        webhookDeliveries.id,
+        sql`(SELECT id FROM ${webhookDeliveries}
+             WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+             ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)`,
+      ),
+    )
+    .returning();
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  attempt: number;
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+  outcome: { status: 'succeeded' } | { status: 'failed' } | { status: 'pending'; retryInSeconds: number };
+}
+
+/** Logs an attempt and moves the delivery on (done, failed, or due again later), in one transaction. */
+export async function recordDeliveryAttempt(db: Database, record: AttemptRecord): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.insert(webhookAttempts).values({
+      deliveryId: record.deliveryId,
+      attempt: record.attempt,
+      startedAt: record.startedAt,
+      durationMs: record.durationMs,
+      statusCode: record.statusCode,
+      error: record.error,
+      responseExcerpt: record.responseExcerpt,
+    });
+    const { outcome } = record;
+    await tx
+      .update(webhookDeliveries)
+      .set({
+        status: outcome.status,
+        attempts: record.attempt,
+        claimedUntil: null,
+        lastStatusCode: record.statusCode,
+        lastError: record.error,
+        ...(outcome.status === 'succeeded' ? { deliveredAt: sql`now()` } : {}),
+        ...(outcome.status === 'pending' ? { nextAttemptAt: sql`now() + make_interval(secs => ${outcome.retryInSeconds})` } : {}),
+      })
+      .where(and(eq(webhookDeliveries.id, record.deliveryId), eq(webhookDeliveries.status, 'pending')));
+  });
+}
+
+export interface DeliveryFilter {
+  tenantId: string;
+  id?: string | undefined;
+  jobId?: string | undefined;
+  endpointId?: string | undefined;
+  status?: 'pending' | 'succeeded' | 'failed' | undefined;
+  before?: string | undefined;
+  limit: number;
+}
+
+export async function listDeliveries(
+  exec: Executor,
+  filter: DeliveryFilter,
+): Promise<{ delivery: WebhookDeliveryRow; attempts: WebhookAttemptRow[] }[]> {
+  const deliveries = await exec
+    .select()
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.tenantId, filter.tenantId),
+        filter.id ? eq(webhookDeliveries.id, filter.id) : undefined,
+        filter.jobId ? eq(webhookDeliveries.jobId, filter.jobId) : undefined,
+        filter.endpointId ? eq(webhookDeliveries.endpointId, filter.endpointId) : undefined,
+        filter.status ? eq(webhookDeliveries.status, filter.status) : undefined,
+        filter.before ? lt(webhookDeliveries.id, filter.before) : undefined,
+      ),
+    )
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(filter.limit);
+  if (deliveries.length === 0) return [];
+  const attempts = await exec
+    .select()
+    .from(webhookAttempts)
+    .where(
+      inArray(
+        webhookAttempts.deliveryId,
+        deliveries.map((d) => d.id),
+      ),
+    )
+    .orderBy(webhookAttempts.id);
+  return deliveries.map((delivery) => ({ delivery, attempts: attempts.filter((a) => a.deliveryId === delivery.id) }));
+}
+
+/** Sends a delivery again from the start of the schedule, with the same webhook-id. */
+export async function requeueDelivery(exec: Executor, tenantId: string, id: string): Promise<WebhookDeliveryRow | undefined> {
+  const [row] = await exec
+    .update(webhookDeliveries)
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, claimedUntil: null })
+    .where(and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.id, id)))
+    .returning();
+  if (row) await exec.execute(sql`SELECT pg_notify(${WEBHOOKS_CHANNEL}, '')`);
+  return row;
+}

@@ -1,0 +1,47 @@
+import { INPUT_IMAGE_FIELDS, isId, ProblemError, type EditRequest, type SubmitRequest } from '@kontext/core';
+import { findInputEdges, findJob } from '@kontext/db';
+import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import type { VerbArgs } from '../context.ts';
+import { submitJob, type SubmitJobResult } from './submit-job.ts';
+
+/**
+ * Continues an edit: a new job whose image is the given job's output, inheriting its model,
+ * aspect ratio, format, sampling settings, references and webhook unless the request overrides
+ * them. Several edits of one job are branches of its lineage tree.
+ */
+export async function continueEdit({
+  ctx,
+  input,
+}: VerbArgs<{ auth: AuthenticatedKey; jobId: string; request: EditRequest; requestId: string }>): Promise<SubmitJobResult> {
+  requireScope(input.auth, 'jobs:write');
+  const parent = isId('job', input.jobId) ? await findJob(ctx.db, input.jobId) : undefined;
+  if (!parent || parent.tenantId !== input.auth.tenantId) throw new ProblemError('not_found', `no job ${input.jobId}`);
+  if (parent.status !== 'succeeded' || !parent.outputAssetId) {
+    throw new ProblemError('conflict', `job ${parent.id} has no output to edit (it is ${parent.status})`, {
+      extensions: { job_status: parent.status },
+    });
+  }
+  const { model, ...overrides } = input.request;
+  const references = (await findInputEdges(ctx.db, [parent.id])).get(parent.id)?.filter((edge) => edge.role === 'reference') ?? [];
+  const inherited: SubmitRequest = {
+    prompt: overrides.prompt,
+    aspect_ratio: parent.aspectRatio,
+    output_format: parent.outputFormat,
+    steps: parent.steps,
+    guidance: parent.guidance,
+    safety_tolerance: parent.safetyTolerance,
+    webhook_url: parent.webhookUrl,
+    webhook_secret: parent.webhookSecret,
+  };
+  // Reference images carry over in their positions; a field sent as null drops that reference.
+  for (const edge of references) {
+    const field = INPUT_IMAGE_FIELDS[edge.position];
+    if (field && field !== 'input_image') inherited[field] = edge.assetId;
+  }
+  const request: SubmitRequest = { ...inherited };
+  for (const [field, value] of Object.entries(overrides)) {
+    if (value !== undefined) (request as Record<string, unknown>)[field] = value;
+  }
+  request.input_image = parent.outputAssetId;
+  return submitJob({ ctx, input: { auth: input.auth, modelId: model ?? parent.model, request, requestId: input.requestId } });
+}

@@ -1,0 +1,91 @@
+import { newId, ProblemError, WEBHOOK_EVENTS, type WebhookEvent } from '@kontext/core';
+import {
+  deleteWebhookEndpoint as deleteEndpointRow,
+  findWebhookEndpoint,
+  insertWebhookEndpoint,
+  listWebhookEndpoints as listEndpointRows,
+  rotateWebhookSecret as rotateSecretRow,
+  updateWebhookEndpoint as updateEndpointRow,
+} from '@kontext/db';
+import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import type { VerbArgs } from '../context.ts';
+import { checkWebhookTarget } from './check-webhook-target.ts';
+import { presentEndpoint, type PublicWebhookEndpoint } from './present-webhooks.ts';
+import { generateWebhookSecret } from './signing.ts';
+
+// A tenant's webhook endpoints: each verb checks the scope first, then works only inside the
+// key's tenant (another tenant's endpoint is not found).
+
+const DEFAULT_ROTATION_OVERLAP_SECONDS = 24 * 3600;
+
+export async function createWebhookEndpoint({
+  ctx,
+  input,
+}: VerbArgs<{ auth: AuthenticatedKey; url: string; events?: WebhookEvent[] | undefined; description?: string | undefined }>): Promise<
+  PublicWebhookEndpoint & { secret: string }
+> {
+  requireScope(input.auth, 'webhooks:write');
+  await checkWebhookTarget(ctx, input.url, 'url');
+  const secret = generateWebhookSecret();
+  const row = await insertWebhookEndpoint(ctx.db, {
+    id: newId('webhookEndpoint'),
+    tenantId: input.auth.tenantId,
+    url: input.url,
+    events: [...new Set(input.events ?? WEBHOOK_EVENTS)],
+    description: input.description ?? '',
+    secret,
+  });
+  return { ...presentEndpoint(row), secret };
+}
+
+export async function listWebhookEndpoints({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey }>): Promise<{ data: PublicWebhookEndpoint[] }> {
+  requireScope(input.auth, 'webhooks:read');
+  const rows = await listEndpointRows(ctx.db, input.auth.tenantId);
+  return { data: rows.map((row) => presentEndpoint(row)) };
+}
+
+export async function updateWebhookEndpoint({
+  ctx,
+  input,
+}: VerbArgs<{
+  auth: AuthenticatedKey;
+  id: string;
+  url?: string | undefined;
+  events?: WebhookEvent[] | undefined;
+  description?: string | undefined;
+  enabled?: true | undefined;
+}>): Promise<PublicWebhookEndpoint> {
+  requireScope(input.auth, 'webhooks:write');
+  if (input.url) await checkWebhookTarget(ctx, input.url, 'url');
+  const row = await updateEndpointRow(ctx.db, input.auth.tenantId, input.id, {
+    ...(input.url !== undefined ? { url: input.url } : {}),
+    ...(input.events !== undefined ? { events: [...new Set(input.events)] } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.enabled ? { enable: true } : {}),
+  });
+  if (!row) throw new ProblemError('not_found', `no webhook endpoint ${input.id}`);
+  return presentEndpoint(row);
+}
+
+export async function deleteWebhookEndpoint({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey; id: string }>): Promise<void> {
+  requireScope(input.auth, 'webhooks:write');
+  if (!(await deleteEndpointRow(ctx.db, input.auth.tenantId, input.id))) throw new ProblemError('not_found', `no webhook endpoint ${input.id}`);
+}
+
+/** A new secret; during the overlap every delivery carries signatures of both, so receivers can switch at leisure. */
+export async function rotateWebhookSecret({
+  ctx,
+  input,
+}: VerbArgs<{ auth: AuthenticatedKey; id: string; overlapSeconds?: number | undefined }>): Promise<PublicWebhookEndpoint & { secret: string }> {
+  requireScope(input.auth, 'webhooks:write');
+  if (!(await findWebhookEndpoint(ctx.db, input.auth.tenantId, input.id))) throw new ProblemError('not_found', `no webhook endpoint ${input.id}`);
+  const secret = generateWebhookSecret();
+  const row = await rotateSecretRow(ctx.db, {
+    tenantId: input.auth.tenantId,
+    id: input.id,
+    secret,
+    overlapSeconds: input.overlapSeconds ?? DEFAULT_ROTATION_OVERLAP_SECONDS,
+  });
+  if (!row) throw new ProblemError('not_found', `no webhook endpoint ${input.id}`);
+  return { ...presentEndpoint(row), secret };
+}
