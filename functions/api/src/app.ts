@@ -15,6 +15,7 @@ import { registerCancelJob } from './routes/jobs/cancel-job.ts';
 import { registerContinueEdit } from './routes/jobs/continue-edit.ts';
 import { registerGetJob } from './routes/jobs/get-job.ts';
 import { registerGetLineage } from './routes/jobs/get-lineage.ts';
+import { registerJobEvents } from './routes/jobs/job-events.ts';
 import { registerListJobs } from './routes/jobs/list-jobs.ts';
 import { registerGetAsset } from './routes/assets/get-asset.ts';
 import { registerGetAssetContent } from './routes/assets/get-asset-content.ts';
@@ -62,6 +63,7 @@ export function createApp(deps: ApiDependencies): ApiApp {
   registerListJobs(app, deps);
   registerGetJob(app, deps);
   registerGetLineage(app, deps);
+  registerJobEvents(app, deps);
   registerContinueEdit(app, deps);
   registerCancelJob(app, deps);
   registerGetAsset(app, deps);

@@ -58,6 +58,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info('api stopping', { signal });
   try {
     await server.close();
+    await ctx.jobEvents.close();
     await queue.close();
     await Promise.all([database.close(), counters.close()]);
   } catch (error) {

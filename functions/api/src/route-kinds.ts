@@ -1,4 +1,5 @@
-import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import { idempotency } from './middleware/idempotency.ts';
 import type { ServiceContext } from '@kontext/services';
 import { requireAdmin } from './middleware/require-admin.ts';
 import { requireApiKey } from './middleware/require-api-key.ts';
@@ -13,9 +14,10 @@ type Protected<R extends RouteConfig, E> = R & { security: Record<string, string
 export function apiKeyRoute<R extends RouteConfig>(ctx: ServiceContext, config: R): Protected<R, typeof COMMON_ERROR_RESPONSES> {
   return createRoute({
     ...config,
+    ...withIdempotencyHeader(config),
     security: API_KEY_SECURITY,
-    // Authentication (and the rate limit) first, then the route's own middleware.
-    middleware: [requireApiKey(ctx), ...asArray(config.middleware)],
+    // Authentication (and the rate limit) first, then the route's own middleware, then idempotency.
+    middleware: [requireApiKey(ctx), ...asArray(config.middleware), ...(config.method === 'post' ? [idempotency(ctx)] : [])],
     responses: { ...COMMON_ERROR_RESPONSES, ...config.responses },
   }) as Protected<R, typeof COMMON_ERROR_RESPONSES>;
 }
@@ -23,11 +25,25 @@ export function apiKeyRoute<R extends RouteConfig>(ctx: ServiceContext, config: 
 export function adminRoute<R extends RouteConfig>(ctx: ServiceContext, config: R): Protected<R, typeof ADMIN_ERROR_RESPONSES> {
   return createRoute({
     ...config,
+    ...withIdempotencyHeader(config),
     tags: ['Operator'],
     security: [{ adminToken: [] }],
-    middleware: [requireAdmin(ctx), ...asArray(config.middleware)],
+    middleware: [requireAdmin(ctx), ...asArray(config.middleware), ...(config.method === 'post' ? [idempotency(ctx)] : [])],
     responses: { ...ADMIN_ERROR_RESPONSES, ...config.responses },
   }) as Protected<R, typeof ADMIN_ERROR_RESPONSES>;
+}
+
+const IdempotencyHeaderSchema = z.object({
+  'idempotency-key': z.string().min(1).max(255).optional().openapi({
+    param: { name: 'idempotency-key', in: 'header' },
+    description: 'Makes a retry safe: the first answer is replayed for 24 hours; the same key with other parameters is refused.',
+  }),
+});
+
+/** Every POST documents (and accepts) the Idempotency-Key header. */
+function withIdempotencyHeader(config: RouteConfig): Pick<RouteConfig, 'request'> {
+  if (config.method !== 'post') return {};
+  return { request: { ...config.request, headers: IdempotencyHeaderSchema } };
 }
 
 function asArray<T>(value: T | T[] | undefined): T[] {

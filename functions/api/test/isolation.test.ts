@@ -38,7 +38,7 @@ interface OpenApiDocument {
   components: { schemas: Record<string, OpenApiSchema> };
 }
 
-type ResourceKind = 'job' | 'apiKey';
+type ResourceKind = 'job' | 'apiKey' | 'asset' | 'webhookEndpoint' | 'webhookDelivery';
 
 /** Tenant A's resources of each kind a tenant route can name. */
 type Resources = Record<ResourceKind, string[]>;
@@ -56,7 +56,13 @@ interface Probe {
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace']);
 
 /** The collection a path parameter sits under decides which kind of resource it names. */
-const PATH_PARAMETER_KINDS: Record<string, ResourceKind> = { jobs: 'job', keys: 'apiKey' };
+const PATH_PARAMETER_KINDS: Record<string, ResourceKind> = {
+  jobs: 'job',
+  keys: 'apiKey',
+  assets: 'asset',
+  endpoints: 'webhookEndpoint',
+  deliveries: 'webhookDelivery',
+};
 
 /** Required query parameters that name a resource, per path. */
 const QUERY_RESOURCE_PARAMETERS: Record<string, Record<string, ResourceKind>> = { '/v1/get_result': { id: 'job' } };
@@ -65,7 +71,7 @@ const QUERY_RESOURCE_PARAMETERS: Record<string, Record<string, ResourceKind>> = 
 const REVEALING_QUERY_VALUES: Record<string, string> = { group_by: 'key' };
 
 /** Values for the required fields of a request body: the minimal valid body. */
-const MINIMAL_FIELD_VALUES: Record<string, unknown> = { prompt: 'isolation probe', name: 'isolation probe' };
+const MINIMAL_FIELD_VALUES: Record<string, unknown> = { prompt: 'isolation probe', name: 'isolation probe', url: 'http://127.0.0.1:9/probe' };
 
 /**
  * Operations not walked, each with why. /v1/blobs/{token} takes no API key: it is authorized by
@@ -181,6 +187,20 @@ const CURRENT_TENANT_OPERATIONS = [
   'GET /v1/keys',
   'POST /v1/keys/{id}/rotate',
   'DELETE /v1/keys/{id}',
+  'GET /v1/jobs',
+  'GET /v1/jobs/{id}',
+  'GET /v1/jobs/{id}/lineage',
+  'GET /v1/jobs/{id}/events',
+  'POST /v1/jobs/{id}/edits',
+  'GET /v1/assets/{id}',
+  'GET /v1/assets/{id}/content',
+  'POST /v1/webhooks/endpoints',
+  'GET /v1/webhooks/endpoints',
+  'PATCH /v1/webhooks/endpoints/{id}',
+  'DELETE /v1/webhooks/endpoints/{id}',
+  'POST /v1/webhooks/endpoints/{id}/rotate-secret',
+  'GET /v1/webhooks/deliveries',
+  'POST /v1/webhooks/deliveries/{id}/redeliver',
 ];
 
 interface PublicKey {
@@ -199,6 +219,8 @@ interface TenantA {
   /** Succeeded (with input and output assets), still queued, canceled. */
   jobs: { succeeded: string; queued: string; canceled: string };
   assetIds: string[];
+  endpointId: string;
+  deliveryIds: string[];
   keyPrefixes: string[];
   plaintextKeys: string[];
 }
@@ -224,6 +246,10 @@ async function createTenantA(): Promise<TenantA> {
   expect(third.status, third.text).toBe(201);
   expect((await a.api.request('DELETE', `/v1/keys/${third.body.id}`)).status).toBe(200);
 
+  // A webhook endpoint (on a closed port: its deliveries stay pending) that hears A's jobs.
+  const endpoint = await a.api.request<{ id: string }>('POST', '/v1/webhooks/endpoints', { json: { url: 'http://127.0.0.1:9/a' } });
+  expect(endpoint.status, endpoint.text).toBe(201);
+
   // A finished job with an input image: an input asset and an output asset.
   const agent = new WorkerAgent({ ctx: platform.ctx, engine: new PreviewEngine(), enginePool: 'kontext-dev', receiveWaitSeconds: 1 });
   agent.start();
@@ -246,6 +272,8 @@ async function createTenantA(): Promise<TenantA> {
   expect(assets.length).toBeGreaterThanOrEqual(2);
   const keys = await a.api.request<{ data: PublicKey[] }>('GET', '/v1/keys');
   expect(keys.body.data).toHaveLength(3);
+  const deliveries = await withSql(platform.database.url, (sql) => sql<{ id: string }[]>`SELECT id FROM webhook_deliveries WHERE tenant_id = ${a.tenantId}`);
+  expect(deliveries.length).toBeGreaterThanOrEqual(1);
   return {
     tenantId: a.tenantId,
     api: a.api,
@@ -253,13 +281,15 @@ async function createTenantA(): Promise<TenantA> {
     revokedKeyId: third.body.id,
     jobs: { succeeded, queued: queued.body.id, canceled: toCancel.body.id },
     assetIds: assets.map((asset) => asset.id),
+    endpointId: endpoint.body.id,
+    deliveryIds: deliveries.map((delivery) => delivery.id),
     keyPrefixes: keys.body.data.map((key) => key.prefix),
     plaintextKeys: [a.key, second.body.key],
   };
 }
 
 function identifiersOf(a: TenantA, keyIds: string[]): string[] {
-  return [a.tenantId, ...Object.values(a.jobs), ...keyIds, ...a.assetIds, ...a.keyPrefixes, ...a.plaintextKeys];
+  return [a.tenantId, ...Object.values(a.jobs), ...keyIds, ...a.assetIds, a.endpointId, ...a.deliveryIds, ...a.keyPrefixes, ...a.plaintextKeys];
 }
 
 async function snapshot(a: TenantA) {
@@ -272,7 +302,9 @@ async function snapshot(a: TenantA) {
     sql<{ id: string; revoked_at: Date | null; replaced_by_key_id: string | null }[]>`
       SELECT id, revoked_at, replaced_by_key_id FROM api_keys WHERE tenant_id = ${a.tenantId} ORDER BY id`,
   );
+  const endpoints = await a.api.request<{ data: { id: string; url: string; status: string; secret_rotation_ends_at: string | null }[] }>('GET', '/v1/webhooks/endpoints');
   return {
+    endpoints: endpoints.body.data,
     keys: keys.body.data.map(({ id, status, expires_at, replaced_by }) => ({ id, status, expires_at, replaced_by })),
     credits: credits.body,
     jobs,
@@ -285,7 +317,7 @@ function describeResponse(probe: Probe, response: ApiResponse): string {
 }
 
 describe('the walker', () => {
-  const resources: Resources = { job: ['job_A'], apiKey: ['key_A'] };
+  const resources: Resources = { job: ['job_A'], apiKey: ['key_A'], asset: ['ast_A'], webhookEndpoint: ['whe_A'], webhookDelivery: ['msg_A'] };
   const documentWith = (paths: OpenApiDocument['paths']): OpenApiDocument => ({ paths, components: { schemas: {} } });
 
   it('refuses an operation it does not know how to aim, so a new route cannot go unchecked', () => {
@@ -307,7 +339,7 @@ describe('the walker', () => {
   });
 
   it('aims a known operation at every resource of its kind', () => {
-    const { probes } = planProbes(documentWith({ '/v1/jobs/{id}/cancel': { post: { responses: {} } } }), { job: ['job_1', 'job_2'], apiKey: [] });
+    const { probes } = planProbes(documentWith({ '/v1/jobs/{id}/cancel': { post: { responses: {} } } }), { job: ['job_1', 'job_2'], apiKey: [], asset: [], webhookEndpoint: [], webhookDelivery: [] });
     expect(probes.map((probe) => probe.url)).toEqual(['/v1/jobs/job_1/cancel', '/v1/jobs/job_2/cancel']);
   });
 });
@@ -321,6 +353,9 @@ describe("another tenant's key against this tenant's resources", () => {
       job: [a.jobs.succeeded, a.jobs.queued, a.jobs.canceled],
       // The revoked key first: rotating it would answer 409 to its owner.
       apiKey: [a.revokedKeyId, a.secondKey.id, ...aKeyIds.filter((id) => id !== a.revokedKeyId && id !== a.secondKey.id)],
+      asset: a.assetIds,
+      webhookEndpoint: [a.endpointId],
+      webhookDelivery: a.deliveryIds,
     };
     expect(resources.apiKey).toHaveLength(3);
     const identifiers = identifiersOf(a, aKeyIds);

@@ -37,7 +37,19 @@ describe('the contract is generated from the route definitions', () => {
         '/v1/keys',
         '/v1/keys/{id}',
         '/v1/keys/{id}/rotate',
+        '/v1/jobs',
+        '/v1/jobs/{id}',
         '/v1/jobs/{id}/cancel',
+        '/v1/jobs/{id}/edits',
+        '/v1/jobs/{id}/events',
+        '/v1/jobs/{id}/lineage',
+        '/v1/assets/{id}',
+        '/v1/assets/{id}/content',
+        '/v1/webhooks/endpoints',
+        '/v1/webhooks/endpoints/{id}',
+        '/v1/webhooks/endpoints/{id}/rotate-secret',
+        '/v1/webhooks/deliveries',
+        '/v1/webhooks/deliveries/{id}/redeliver',
         '/admin/v1/tenants',
         '/admin/v1/tenants/{id}',
         '/admin/v1/tenants/{id}/credits',
@@ -58,6 +70,11 @@ describe('the contract is generated from the route definitions', () => {
       bearer: { type: 'http', scheme: 'bearer' },
       adminToken: { type: 'http', scheme: 'bearer' },
     });
+    // Every POST takes an Idempotency-Key.
+    for (const operations of Object.values(doc.paths)) {
+      const post = operations.post as { parameters?: { name: string; in: string }[] } | undefined;
+      if (post) expect(post.parameters).toContainEqual(expect.objectContaining({ name: 'idempotency-key', in: 'header' }));
+    }
     for (const [path, operations] of Object.entries(doc.paths)) {
       if (!path.startsWith('/admin/')) continue;
       for (const operation of Object.values(operations)) expect(operation.security).toEqual([{ adminToken: [] }]);

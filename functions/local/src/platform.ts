@@ -9,7 +9,16 @@ import { WebhookDispatcher } from '@kontext/dispatcher';
 import { PREVIEW_ENGINE_ID, PreviewEngine, WorkerAgent } from '@kontext/gpu-worker';
 import type { Resolver } from '@kontext/net';
 import { PostgresQueue } from '@kontext/queue';
-import { createLogger, createServiceContext, errorFields, sweepExpiredAssets, sweepJobs, type Logger, type ServiceContext } from '@kontext/services';
+import {
+  createLogger,
+  createServiceContext,
+  errorFields,
+  purgeExpiredRecords,
+  sweepExpiredAssets,
+  sweepJobs,
+  type Logger,
+  type ServiceContext,
+} from '@kontext/services';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import type { LocalConfig } from './config.ts';
 import { ensureAdminToken, ensureDevCredentials } from './dev-credentials.ts';
@@ -107,6 +116,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       ...(options.resolve ? { resolve: options.resolve } : {}),
     });
 
+    cleanups.push(() => ctx.jobEvents.close());
+
     const dev = await ensureDevCredentials(ctx, config.dataDir);
 
     const engine = new PreviewEngine({ stepDelayMs: config.PREVIEW_STEP_DELAY_MS });
@@ -162,12 +173,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   }
 }
 
-/** Maintenance on one machine: leases and lost dispatches, then retention. */
+/** Maintenance on one machine: leases and lost dispatches, retention, expired records. */
 function startSweeper(ctx: ServiceContext, intervalMs: number): { stop: () => Promise<void> } {
   let running: Promise<unknown> | undefined;
   const sweep = async () => {
     await sweepJobs({ ctx, input: {} });
     await sweepExpiredAssets({ ctx, input: {} });
+    await purgeExpiredRecords({ ctx, input: {} });
   };
   const timer = setInterval(() => {
     // One sweep at a time: a slow sweep is skipped over, not queued behind.

@@ -103,6 +103,12 @@ export const SubmitResponseSchema = z
     cost: z.number().describe('Price of this request in credits (1 credit = $0.01).'),
     input_mp: z.number().describe('Megapixels of the input images, summed.'),
     output_mp: z.number().describe('Megapixels of the output image.'),
+    status: BflStatusSchema.optional().describe('With `Prefer: wait`: the status when the wait ended.'),
+    result: z
+      .lazy(() => ResultSchema)
+      .nullable()
+      .optional()
+      .describe('With `Prefer: wait`: the result, if the job finished in time.'),
   })
   .meta({ id: 'SubmitResponse' });
 

@@ -25,7 +25,16 @@ function byCodeUnits(a: string, b: string): number {
 
 describe('id format', () => {
   it('uses the documented three-letter prefix for every kind', () => {
-    expect(ID_PREFIXES).toEqual({ tenant: 'ten', apiKey: 'key', job: 'job', asset: 'ast', request: 'req', worker: 'wrk' });
+    expect(ID_PREFIXES).toEqual({
+      tenant: 'ten',
+      apiKey: 'key',
+      job: 'job',
+      asset: 'ast',
+      request: 'req',
+      worker: 'wrk',
+      webhookEndpoint: 'whe',
+      webhookMessage: 'msg',
+    });
   });
 
   it.each(ALL_KINDS)('a new %s id is "<prefix>_" followed by 26 Crockford base32 characters', (kind) => {

@@ -8,3 +8,4 @@ export * from './jobs.ts';
 export * from './rate-limits.ts';
 export * from './usage.ts';
 export * from './webhooks.ts';
+export * from './idempotency.ts';

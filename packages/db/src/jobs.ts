@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { sourcesOf } from '@kontext/core';
 import type { Database, Executor } from './client.ts';
-import { assets, dispatchOutbox, jobInputs, jobs, tenants } from './schema.ts';
+import { assets, dispatchOutbox, jobEvents, jobInputs, jobs, tenants } from './schema.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJob = typeof jobs.$inferInsert;
@@ -533,4 +533,30 @@ export async function listTenantJobs(exec: Executor, filter: JobListFilter): Pro
     )
     .orderBy(desc(jobs.id))
     .limit(filter.limit);
+}
+
+export interface JobEventRow {
+  id: number;
+  type: 'status' | 'progress';
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** A job's events after an event id, in order (for live status and its resumption). */
+export async function findJobEventsAfter(exec: Executor, jobId: string, afterId: number, limit: number): Promise<JobEventRow[]> {
+  const rows = await exec
+    .select({ id: jobEvents.id, type: jobEvents.type, data: jobEvents.data, createdAt: jobEvents.createdAt })
+    .from(jobEvents)
+    .where(and(eq(jobEvents.jobId, jobId), sql`${jobEvents.id} > ${afterId}`))
+    .orderBy(jobEvents.id)
+    .limit(limit);
+  return rows.map((row) => ({ ...row, data: row.data as Record<string, unknown> }));
+}
+
+/** Drops events older than the given age (live status is for jobs in flight). */
+export async function purgeOldJobEvents(db: Database, olderThanSeconds: number, limit: number): Promise<number> {
+  const rows = await db.$client`
+    DELETE FROM job_events WHERE id IN (
+      SELECT id FROM job_events WHERE created_at < now() - make_interval(secs => ${olderThanSeconds}) ORDER BY id LIMIT ${limit})`;
+  return rows.count;
 }

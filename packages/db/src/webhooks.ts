@@ -31,14 +31,16 @@ export async function updateWebhookEndpoint(
   id: string,
   changes: { url?: string; events?: string[]; description?: string; enable?: boolean },
 ): Promise<WebhookEndpointRow | undefined> {
+  const set = {
+    ...(changes.url !== undefined ? { url: changes.url } : {}),
+    ...(changes.events !== undefined ? { events: changes.events } : {}),
+    ...(changes.description !== undefined ? { description: changes.description } : {}),
+    ...(changes.enable ? { disabledAt: null, disabledReason: null } : {}),
+  };
+  if (Object.keys(set).length === 0) return findWebhookEndpoint(exec, tenantId, id);
   const [row] = await exec
     .update(webhookEndpoints)
-    .set({
-      ...(changes.url !== undefined ? { url: changes.url } : {}),
-      ...(changes.events !== undefined ? { events: changes.events } : {}),
-      ...(changes.description !== undefined ? { description: changes.description } : {}),
-      ...(changes.enable ? { disabledAt: null, disabledReason: null } : {}),
-    })
+    .set(set)
     .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, id)))
     .returning();
   return row;

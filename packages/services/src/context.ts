@@ -6,6 +6,7 @@ import type { ApiKeyCache } from './auth/api-key-cache.ts';
 import type { Logger } from './logger.ts';
 import type { PlatformSettings } from './settings.ts';
 import type { FetchUrlInput } from './images/fetch-url-input.ts';
+import type { JobEventHub } from './jobs/job-event-hub.ts';
 
 /** Everything a verb may touch, wired by a composition root (local runner, Lambda, worker). */
 export interface ServiceContext {
@@ -29,6 +30,8 @@ export interface ServiceContext {
    * written with the job and relayed to an external queue (SQS) after commit.
    */
   jobDispatch: JobDispatchMode;
+  /** This process's listener for job changes (live status, Prefer: wait). */
+  jobEvents: JobEventHub;
 }
 
 export type JobDispatchMode = 'same-transaction' | 'outbox';

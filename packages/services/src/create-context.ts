@@ -6,6 +6,7 @@ import type { Resolver } from '@kontext/net';
 import { ApiKeyCache } from './auth/api-key-cache.ts';
 import type { JobDispatchMode, ServiceContext } from './context.ts';
 import { createUrlInputFetcher } from './images/fetch-url-input.ts';
+import { JobEventHub } from './jobs/job-event-hub.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { PlatformSettingsSchema, type PlatformSettingsInput } from './settings.ts';
 
@@ -37,5 +38,6 @@ export function createServiceContext(options: ServiceContextOptions): ServiceCon
     apiKeyCache: new ApiKeyCache({ ttlMs: settings.apiKeyCacheTtlMs }),
     fetchUrlInput: createUrlInputFetcher(settings, options.resolve),
     jobDispatch: options.jobDispatch ?? 'outbox',
+    jobEvents: new JobEventHub(options.db.$client),
   };
 }

@@ -55,3 +55,8 @@ export {
   updateWebhookEndpoint,
 } from './webhooks/manage-endpoints.ts';
 export { listWebhookDeliveries, redeliverWebhook } from './webhooks/manage-deliveries.ts';
+export { beginIdempotency, finishIdempotency, requestFingerprint, IDEMPOTENCY_RETENTION_SECONDS } from './idempotency/idempotent-request.ts';
+export { JobEventHub } from './jobs/job-event-hub.ts';
+export { waitForJob } from './jobs/wait-for-job.ts';
+export { readJobEvents, type JobStreamEvent } from './jobs/read-job-events.ts';
+export { purgeExpiredRecords } from './maintenance/purge-expired-records.ts';

@@ -4,6 +4,7 @@ import type { ApiApp, ApiDependencies } from '../env.ts';
 import { limitBody } from '../middleware/limit-body.ts';
 import { requireJson } from '../middleware/require-json.ts';
 import { SUBMIT_ERROR_RESPONSES } from '../openapi-responses.ts';
+import { answerAfterWait, preferredWaitSeconds } from '../prefer-wait.ts';
 import { apiKeyRoute } from '../route-kinds.ts';
 
 // POST /v1/<model>: one route per catalog profile (BFL's names), so the OpenAPI document lists
@@ -19,7 +20,8 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
       description:
         `${profile.description} Text-to-image without input_image; an edit with it; input_image_2..4 are ` +
         `character or style references. Poll polling_url for the result. Price: ${profile.priceCredits} credits per image, ` +
-        'reserved on submit, charged on success, refunded otherwise. Needs the jobs:write scope.',
+        'reserved on submit, charged on success, refunded otherwise. `Prefer: wait=N` (N <= 60) holds the answer until the ' +
+        'job finishes or N seconds pass, and adds its status and result. Needs the jobs:write scope.',
       middleware: [requireJson, limitBody(deps.maxBodyBytes)],
       request: { body: { required: true, content: { 'application/json': { schema: SubmitRequestSchema } } } },
       responses: {
@@ -34,7 +36,8 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
           ctx: deps.ctx,
           input: { auth, modelId: profile.id, request: c.req.valid('json'), requestId: c.get('requestId') },
         });
-        return c.json(response, 200);
+        const waitSeconds = preferredWaitSeconds(c);
+      return c.json(waitSeconds === undefined ? response : await answerAfterWait(c, deps.ctx, auth, response, waitSeconds), 200);
       } catch (error) {
         // Refused by credits or active jobs: that refusal must not also spend the rate allowance.
         if (isProblemError(error) && (error.kind === 'insufficient_credits' || error.kind === 'active_jobs_limit')) {

@@ -4,6 +4,7 @@ import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { limitBody } from '../../middleware/limit-body.ts';
 import { requireJson } from '../../middleware/require-json.ts';
 import { problemResponseSpec, SUBMIT_ERROR_RESPONSES } from '../../openapi-responses.ts';
+import { answerAfterWait, preferredWaitSeconds } from '../../prefer-wait.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
 import { JobParamsSchema } from './job-params.ts';
 
@@ -33,7 +34,8 @@ export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
         ctx: deps.ctx,
         input: { auth, jobId: c.req.valid('param').id, request: c.req.valid('json'), requestId: c.get('requestId') },
       });
-      return c.json(response, 200);
+      const waitSeconds = preferredWaitSeconds(c);
+      return c.json(waitSeconds === undefined ? response : await answerAfterWait(c, deps.ctx, auth, response, waitSeconds), 200);
     } catch (error) {
       if (isProblemError(error) && (error.kind === 'insufficient_credits' || error.kind === 'active_jobs_limit')) {
         await refundRequest({ ctx: deps.ctx, input: { auth } });

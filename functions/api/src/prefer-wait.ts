@@ -1,0 +1,33 @@
+import type { SubmitResponse } from '@kontext/core';
+import { getJobResult, waitForJob, type AuthenticatedKey, type ServiceContext } from '@kontext/services';
+import type { Context } from 'hono';
+import type { ApiEnv } from './env.ts';
+
+/** The longest a submit may be held with `Prefer: wait=N`. */
+export const MAX_WAIT_SECONDS = 60;
+
+/** `Prefer: wait=N` (RFC 7240), capped at 60 seconds; undefined when not asked. */
+export function preferredWaitSeconds(c: Context<ApiEnv>): number | undefined {
+  const match = /(?:^|[,;\s])wait\s*=\s*(\d+)/i.exec(c.req.header('prefer') ?? '');
+  if (!match) return undefined;
+  return Math.min(MAX_WAIT_SECONDS, Number(match[1]));
+}
+
+/**
+ * Holds a submit's answer until the job finishes or the wait is over, then answers as usual, with
+ * the status and (if finished) the result added, so a fast job needs no poll at all.
+ */
+export async function answerAfterWait(
+  c: Context<ApiEnv>,
+  ctx: ServiceContext,
+  auth: AuthenticatedKey,
+  response: SubmitResponse,
+  waitSeconds: number,
+): Promise<SubmitResponse> {
+  const aborted = new AbortController();
+  c.req.raw.signal.addEventListener('abort', () => aborted.abort(), { once: true });
+  await waitForJob({ ctx, input: { jobId: response.id, timeoutMs: waitSeconds * 1000, signal: aborted.signal } });
+  const current = await getJobResult({ ctx, input: { auth, jobId: response.id } });
+  c.header('preference-applied', `wait=${waitSeconds}`);
+  return { ...response, ...(current ? { status: current.status, result: current.result } : {}) };
+}

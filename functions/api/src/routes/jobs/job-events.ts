@@ -1,0 +1,80 @@
+import { z } from '@hono/zod-openapi';
+import { readJobEvents } from '@kontext/services';
+import { streamSSE } from 'hono/streaming';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { problemResponseSpec } from '../../openapi-responses.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
+import { JobParamsSchema } from './job-params.ts';
+
+// GET /v1/jobs/{id}/events: live status as Server-Sent Events. Every status change and progress
+// step is an event whose id is its place in the job's history, so a client that reconnects with
+// Last-Event-ID (or ?last_event_id=) resumes exactly after what it saw. Comments keep idle
+// connections open; the stream ends after the terminal status.
+
+const KEEP_ALIVE_MS = 15_000;
+const BATCH = 100;
+
+const QuerySchema = z.object({
+  last_event_id: z.coerce.number().int().min(0).optional().openapi({ param: { name: 'last_event_id', in: 'query' } }),
+});
+
+export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
+  const route = apiKeyRoute(deps.ctx, {
+    method: 'get',
+    path: '/v1/jobs/{id}/events',
+    tags: ['Jobs and lineage'],
+    summary: 'Live status (Server-Sent Events)',
+    description:
+      '`status` and `progress` events in order, resumable with Last-Event-ID, keep-alive comments every 15 s; the stream ' +
+      'ends after the terminal status. Needs jobs:read.',
+    request: { params: JobParamsSchema, query: QuerySchema },
+    responses: {
+      200: { description: 'The event stream.', content: { 'text/event-stream': { schema: z.string() } } },
+      404: problemResponseSpec('No such job for this tenant.'),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const auth = c.get('auth');
+    const jobId = c.req.valid('param').id;
+    const header = Number(c.req.header('last-event-id'));
+    const resumeFrom = Number.isInteger(header) && header > 0 ? header : (c.req.valid('query').last_event_id ?? 0);
+    // Checked before the stream opens, so an unknown job is a plain 404.
+    const first = await readJobEvents({ ctx: deps.ctx, input: { auth, jobId, afterId: resumeFrom, limit: BATCH } });
+    let changed = false;
+    let wake: () => void = () => {};
+    const unsubscribe = await deps.ctx.jobEvents.subscribe(jobId, () => {
+      changed = true;
+      wake();
+    });
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => wake());
+      let after = resumeFrom;
+      let batch = first;
+      try {
+        for (;;) {
+          for (const event of batch.events) {
+            await stream.writeSSE({ id: String(event.id), event: event.event, data: JSON.stringify(event.data) });
+            after = Math.max(after, event.id);
+            if (event.terminal) return;
+          }
+          if (batch.finished && batch.events.length === 0) return;
+          if (batch.events.length < BATCH && !changed) {
+            const timedOut = await new Promise<boolean>((resolve) => {
+              const timer = setTimeout(() => resolve(true), KEEP_ALIVE_MS);
+              wake = () => {
+                clearTimeout(timer);
+                resolve(false);
+              };
+            });
+            if (stream.aborted) return;
+            if (timedOut) await stream.write(': keep-alive\n\n');
+          }
+          changed = false;
+          batch = await readJobEvents({ ctx: deps.ctx, input: { auth, jobId, afterId: after, limit: BATCH } });
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+}

@@ -1,0 +1,38 @@
+import { JOB_EVENTS_CHANNEL } from '@kontext/core';
+import type postgres from 'postgres';
+
+/**
+ * One LISTEN per process for job changes (the database notifies the job id on every status or
+ * progress change), fanned out to whoever waits on that job: live status streams and submits that
+ * asked to wait. Subscribers re-read the database when woken; a notification carries no state.
+ */
+export class JobEventHub {
+  readonly #sql: postgres.Sql;
+  readonly #subscribers = new Map<string, Set<() => void>>();
+  #listening: Promise<{ unlisten(): Promise<void> }> | undefined;
+
+  constructor(sql: postgres.Sql) {
+    this.#sql = sql;
+  }
+
+  /** Calls `onChange` whenever the job changes, until the returned function is called. */
+  async subscribe(jobId: string, onChange: () => void): Promise<() => void> {
+    this.#listening ??= this.#sql.listen(JOB_EVENTS_CHANNEL, (changedJobId) => {
+      for (const subscriber of this.#subscribers.get(changedJobId) ?? []) subscriber();
+    });
+    await this.#listening;
+    const subscribers = this.#subscribers.get(jobId) ?? new Set();
+    subscribers.add(onChange);
+    this.#subscribers.set(jobId, subscribers);
+    return () => {
+      subscribers.delete(onChange);
+      if (subscribers.size === 0) this.#subscribers.delete(jobId);
+    };
+  }
+
+  async close(): Promise<void> {
+    const listening = this.#listening;
+    this.#listening = undefined;
+    if (listening) await (await listening).unlisten().catch(() => {});
+  }
+}

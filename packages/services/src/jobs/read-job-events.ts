@@ -1,0 +1,39 @@
+import { bflStatusOf, isId, isTerminal, ProblemError, type JobStatus } from '@kontext/core';
+import { findJob, findJobEventsAfter } from '@kontext/db';
+import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import type { VerbArgs } from '../context.ts';
+
+export interface JobStreamEvent {
+  id: number;
+  event: 'status' | 'progress';
+  data: Record<string, unknown>;
+  terminal: boolean;
+}
+
+/**
+ * The next events of a job after `afterId`, for a live status stream, and whether the job has
+ * finished. A finished job whose events were already purged gets one synthetic status event.
+ */
+export async function readJobEvents({
+  ctx,
+  input,
+}: VerbArgs<{ auth: AuthenticatedKey; jobId: string; afterId: number; limit: number }>): Promise<{ events: JobStreamEvent[]; finished: boolean }> {
+  requireScope(input.auth, 'jobs:read');
+  const job = isId('job', input.jobId) ? await findJob(ctx.db, input.jobId) : undefined;
+  if (!job || job.tenantId !== input.auth.tenantId) throw new ProblemError('not_found', `no job ${input.jobId}`);
+  const rows = await findJobEventsAfter(ctx.db, job.id, input.afterId, input.limit);
+  const events = rows.map((row): JobStreamEvent => {
+    const status = row.type === 'status' ? (row.data.status as JobStatus) : undefined;
+    return {
+      id: row.id,
+      event: row.type,
+      data: { job_id: job.id, ...row.data, ...(status ? { bfl_status: bflStatusOf(status) } : {}), at: row.createdAt.toISOString() },
+      terminal: status !== undefined && isTerminal(status),
+    };
+  });
+  const finished = isTerminal(job.status);
+  if (finished && rows.length === 0 && input.afterId === 0) {
+    events.push({ id: 0, event: 'status', data: { job_id: job.id, status: job.status, bfl_status: bflStatusOf(job.status) }, terminal: true });
+  }
+  return { events, finished };
+}
