@@ -92,7 +92,7 @@ export const JobListQuerySchema = z.object({
   model: z.string().max(100).optional(),
   created_after: isoTime.optional(),
   created_before: isoTime.optional(),
-  root: z.string().max(100).optional().describe('Only jobs of the lineage tree rooted at this job.'),
+  root: z.string().max(100).optional().describe('Only jobs whose lineage root is this job id (every job reports its root_job_id); the root itself is included.'),
 });
 
 interface LineageNode {

@@ -12,6 +12,7 @@ import {
   priceCredits,
   ProblemError,
   type FieldIssue,
+  type InputImageField,
   type SubmitRequest,
   type SubmitResponse,
 } from '@kontext/core';
@@ -76,9 +77,9 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
   // Every image is an upload (base64 or URL) to fetch, check and decode, or a reference to an
   // image this account already has. All are checked before anything is written.
   type Checked =
-    | { field: string; image: InspectedImage }
-    | { field: string; reference: AssetRow }
-    | { field: string; message: string };
+    | { field: InputImageField; image: InspectedImage }
+    | { field: InputImageField; reference: AssetRow }
+    | { field: InputImageField; message: string };
   const checked: Checked[] = await Promise.all(
     provided.map(async ({ field, value }): Promise<Checked> => {
       if (isImageReference(value)) {
@@ -93,10 +94,14 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
     }),
   );
   const imageIssues: FieldIssue[] = [];
-  const inputs: ({ kind: 'upload'; image: InspectedImage } | { kind: 'reference'; asset: AssetRow })[] = [];
+  // Each input keeps the position of its field (input_image_3 is position 2 even without
+  // input_image_2), so continue-edit can hand every reference back in the field it came from.
+  type Input = { position: number } & ({ kind: 'upload'; image: InspectedImage } | { kind: 'reference'; asset: AssetRow });
+  const inputs: Input[] = [];
   for (const entry of checked) {
-    if ('image' in entry) inputs.push({ kind: 'upload', image: entry.image });
-    else if ('reference' in entry) inputs.push({ kind: 'reference', asset: entry.reference });
+    const position = INPUT_IMAGE_FIELDS.indexOf(entry.field);
+    if ('image' in entry) inputs.push({ position, kind: 'upload', image: entry.image });
+    else if ('reference' in entry) inputs.push({ position, kind: 'reference', asset: entry.reference });
     else imageIssues.push({ field: entry.field, message: entry.message });
   }
   if (imageIssues.length > 0) {
@@ -110,16 +115,17 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
 
   // Uploads are content-addressed: an image already stored for this tenant is not written again.
   // References are used as they are, their retention clock restarted.
-  const assets: AssetRow[] = [];
+  const assets: { position: number; asset: AssetRow }[] = [];
   for (const input of inputs) {
     if (input.kind === 'reference') {
-      assets.push(input.asset);
+      assets.push({ position: input.position, asset: input.asset });
       continue;
     }
     const { image } = input;
     await storeInput(ctx, auth.tenantId, image);
-    assets.push(
-      await upsertInputAsset(ctx.db, {
+    assets.push({
+      position: input.position,
+      asset: await upsertInputAsset(ctx.db, {
         id: newId('asset'),
         tenantId: auth.tenantId,
         kind: 'input',
@@ -130,7 +136,7 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
         format: image.format,
         storageKey: inputImageKey(auth.tenantId, image.contentHash, image.format),
       }),
-    );
+    });
   }
   await touchAssets(ctx.db, inputs.flatMap((input) => (input.kind === 'reference' ? [input.asset.id] : [])));
 
@@ -167,7 +173,7 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
       webhookSecret: request.webhook_secret ?? null,
       maxAttempts: ctx.settings.maxAttempts,
     },
-    assets.map((asset, position) => ({ position, assetId: asset.id, role: position === 0 ? 'context' : 'reference' })),
+    assets.map(({ position, asset }) => ({ position, assetId: asset.id, role: position === 0 ? 'context' : 'reference' })),
     { reserveCredits: price, holdsActiveSlot: live, modelActiveLimit: profile.maxActiveJobsPerTenant },
     sameTransaction ? { kind: 'enqueue', queue, channel: POSTGRES_QUEUE_CHANNEL } : { kind: 'outbox' },
   );
