@@ -1,5 +1,5 @@
 import type { SubmitResponse } from '@kontext/core';
-import { getJobResult, waitForJob, type AuthenticatedKey, type ServiceContext } from '@kontext/services';
+import { awaitSubmittedJob, type AuthenticatedKey, type ServiceContext } from '@kontext/services';
 import type { Context } from 'hono';
 import type { ApiEnv } from './env.ts';
 
@@ -26,8 +26,7 @@ export async function answerAfterWait(
 ): Promise<SubmitResponse> {
   const aborted = new AbortController();
   c.req.raw.signal.addEventListener('abort', () => aborted.abort(), { once: true });
-  await waitForJob({ ctx, input: { jobId: response.id, timeoutMs: waitSeconds * 1000, signal: aborted.signal } });
-  const current = await getJobResult({ ctx, input: { auth, jobId: response.id } });
+  const current = await awaitSubmittedJob({ ctx, input: { auth, jobId: response.id, timeoutMs: waitSeconds * 1000, signal: aborted.signal } });
   c.header('preference-applied', `wait=${waitSeconds}`);
   return { ...response, ...(current ? { status: current.status, result: current.result } : {}) };
 }

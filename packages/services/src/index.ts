@@ -57,6 +57,6 @@ export {
 export { listWebhookDeliveries, redeliverWebhook } from './webhooks/manage-deliveries.ts';
 export { beginIdempotency, finishIdempotency, requestFingerprint, IDEMPOTENCY_RETENTION_SECONDS } from './idempotency/idempotent-request.ts';
 export { JobEventHub } from './jobs/job-event-hub.ts';
-export { waitForJob } from './jobs/wait-for-job.ts';
+export { awaitSubmittedJob } from './jobs/await-submitted-job.ts';
 export { readJobEvents, type JobStreamEvent } from './jobs/read-job-events.ts';
 export { purgeExpiredRecords } from './maintenance/purge-expired-records.ts';

@@ -2,7 +2,7 @@ import { isId, ProblemError, type GetResultResponse } from '@kontext/core';
 import { cancelJob as cancelJobRow, findJob } from '@kontext/db';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
-import { getJobResult } from './get-job-result.ts';
+import { presentJobResult } from './present-job-result.ts';
 
 /**
  * Cancels a queued or running job in one conditional UPDATE; its credits are refunded and its
@@ -19,7 +19,7 @@ export async function cancelJob({ ctx, input }: VerbArgs<{ auth: AuthenticatedKe
       extensions: { job_status: (await findJob(ctx.db, job.id))?.status ?? job.status },
     });
   }
-  const result = await getJobResult({ ctx, input: { auth: input.auth, jobId: job.id } });
+  const result = await presentJobResult(ctx, job.tenantId, job.id);
   if (!result) throw new ProblemError('not_found', `no job ${input.jobId}`);
   return result;
 }

@@ -33,7 +33,11 @@ export async function readJobEvents({
   });
   const finished = isTerminal(job.status);
   if (finished && rows.length === 0 && input.afterId === 0) {
-    events.push({ id: 0, event: 'status', data: { job_id: job.id, status: job.status, bfl_status: bflStatusOf(job.status) }, terminal: true });
+    const data: Record<string, unknown> = { job_id: job.id, status: job.status, attempt: job.attempts };
+    if (job.errorMessage) data.error = job.errorMessage;
+    data.bfl_status = bflStatusOf(job.status);
+    data.at = (job.finishedAt ?? job.createdAt).toISOString();
+    events.push({ id: 0, event: 'status', data, terminal: true });
   }
   return { events, finished };
 }

@@ -38,14 +38,21 @@ export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
     const jobId = c.req.valid('param').id;
     const header = Number(c.req.header('last-event-id'));
     const resumeFrom = Number.isInteger(header) && header > 0 ? header : (c.req.valid('query').last_event_id ?? 0);
-    // Checked before the stream opens, so an unknown job is a plain 404.
-    const first = await readJobEvents({ ctx: deps.ctx, input: { auth, jobId, afterId: resumeFrom, limit: BATCH } });
+    // Subscribed before the first read, so a change committed in between still wakes the stream.
     let changed = false;
     let wake: () => void = () => {};
     const unsubscribe = await deps.ctx.jobEvents.subscribe(jobId, () => {
       changed = true;
       wake();
     });
+    // Read before the stream opens, so an unknown job is a plain 404.
+    let first: Awaited<ReturnType<typeof readJobEvents>>;
+    try {
+      first = await readJobEvents({ ctx: deps.ctx, input: { auth, jobId, afterId: resumeFrom, limit: BATCH } });
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => wake());
       let after = resumeFrom;

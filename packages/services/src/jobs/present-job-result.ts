@@ -1,0 +1,47 @@
+import { bflStatusOf, isId, type GetResultResponse } from '@kontext/core';
+import { findTenantJobWithOutput } from '@kontext/db';
+import type { ServiceContext } from '../context.ts';
+
+/**
+ * A tenant's job in BFL's shape, or null when the tenant has no such job (another tenant's job is
+ * indistinguishable from a missing one). A Ready result carries a freshly signed sample URL.
+ * Callers decide which scope the read needs: polling needs jobs:read, while the answer to a
+ * write (a cancel, a submit held with Prefer: wait) only needs the scope of that write.
+ */
+export async function presentJobResult(ctx: ServiceContext, tenantId: string, jobId: string): Promise<GetResultResponse | null> {
+  if (!isId('job', jobId)) return null;
+  const found = await findTenantJobWithOutput(ctx.db, tenantId, jobId);
+  if (!found) return null;
+  const { job, outputStorageKey, outputDeletedAt } = found;
+
+  const details: NonNullable<GetResultResponse['details']> = {
+    status: job.status,
+    model: job.model,
+    engine: job.engine,
+    width: job.width,
+    height: job.height,
+    output_format: job.outputFormat,
+  };
+  if (job.status === 'failed' && job.errorMessage) details.error = job.errorMessage;
+  if (job.status === 'canceled') details.reason = 'canceled';
+
+  let result: GetResultResponse['result'] = null;
+  if (job.status === 'succeeded' && outputStorageKey && job.startedAt && job.finishedAt) {
+    const startTime = job.startedAt.getTime() / 1000;
+    const endTime = job.finishedAt.getTime() / 1000;
+    result = {
+      sample: outputDeletedAt ? null : await ctx.storage.signedUrl(outputStorageKey, { expiresInSeconds: ctx.settings.signedUrlTtlSeconds }),
+      prompt: job.prompt,
+      seed: job.seed,
+      start_time: startTime,
+      end_time: endTime,
+      duration: Math.round((endTime - startTime) * 1000) / 1000,
+    };
+  }
+
+  let progress: number | null = null;
+  if (job.status === 'running') progress = job.progress ?? 0;
+  else if (job.status === 'succeeded') progress = 1;
+
+  return { id: job.id, status: bflStatusOf(job.status), result, progress, details };
+}
