@@ -1,3 +1,4 @@
+import { parseEnvironment } from '@kontext/core';
 import { z } from 'zod';
 
 // The worker container's configuration, read once from the environment at start and validated;
@@ -23,10 +24,5 @@ export const WorkerConfigSchema = z.object({
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
-  const parsed = WorkerConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n  ');
-    throw new Error(`invalid worker configuration:\n  ${problems}`);
-  }
-  return parsed.data;
+  return parseEnvironment(WorkerConfigSchema, env, 'worker configuration');
 }

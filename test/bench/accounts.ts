@@ -1,5 +1,5 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { loadLocalConfig, startEmbeddedPostgres, startLocalPlatform } from '@kontext/local';
@@ -7,8 +7,8 @@ import { authenticateApiKey, checkRateLimit, silentLogger } from '@kontext/servi
 import { Hono } from 'hono';
 import postgres from 'postgres';
 import { ApiClient } from '../harness/api-client.ts';
-import { REPO_ROOT } from '../harness/processes.ts';
 import { runOpenLoop } from './load.ts';
+import { describeMachine, quantile, reportResults, round } from './report.ts';
 
 // `npm run bench` part 2, accounts:
 //   1. what key verification costs per request with a warm cache: the same trivial route with no
@@ -28,12 +28,6 @@ const SEED_BATCH = 20_000;
 const FINISH_BATCH = 250;
 const RATE = 500;
 
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-};
-const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
-
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'kontext-bench-accounts-'));
   await chmod(root, 0o711);
@@ -44,7 +38,7 @@ async function main(): Promise<void> {
   });
   const sql = postgres(database.url, { max: 2, onnotice: () => {} });
   const results: Record<string, unknown> = {
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
+    machine: describeMachine(),
   };
   try {
     const admin = new ApiClient(platform.url, platform.adminToken, 'admin');
@@ -89,8 +83,8 @@ async function main(): Promise<void> {
       offeredRate: RATE,
       http,
       addedP50Ms: {
-        verification: round((http['/verified'] as { p50Ms: number }).p50Ms - (http['/plain'] as { p50Ms: number }).p50Ms),
-        verificationAndRateLimit: round((http['/verified-and-limited'] as { p50Ms: number }).p50Ms - (http['/plain'] as { p50Ms: number }).p50Ms),
+        verification: round((http['/verified'] as { p50Ms: number }).p50Ms - (http['/plain'] as { p50Ms: number }).p50Ms, 3),
+        verificationAndRateLimit: round((http['/verified-and-limited'] as { p50Ms: number }).p50Ms - (http['/plain'] as { p50Ms: number }).p50Ms, 3),
       },
       inProcessWarmCache: { calls: inProcess.length, p50Us: round(quantile(inProcess, 0.5) * 1000, 1), p99Us: round(quantile(inProcess, 0.99) * 1000, 1) },
     };
@@ -181,11 +175,7 @@ async function main(): Promise<void> {
     await database.stop();
     await rm(root, { recursive: true, force: true });
   }
-  const out = join(REPO_ROOT, 'bench-results');
-  await mkdir(out, { recursive: true });
-  const file = join(out, `accounts-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(results, null, 2)}\nwritten to ${file}\n`);
+  await reportResults('accounts', results);
 }
 
 await main();

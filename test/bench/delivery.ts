@@ -1,12 +1,12 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLocalConfig, startEmbeddedPostgres, startLocalPlatform } from '@kontext/local';
 import { silentLogger } from '@kontext/services';
 import postgres from 'postgres';
 import { ApiClient } from '../harness/api-client.ts';
-import { REPO_ROOT } from '../harness/processes.ts';
 import { WebhookReceiver } from '../harness/receiver.ts';
+import { describeMachine, quantile, reportResults, round } from './report.ts';
 
 // `npm run bench` part 3, lineage and delivery:
 //   1. webhook latency: a job's terminal transition committed -> the receiver has the delivery
@@ -16,12 +16,6 @@ import { WebhookReceiver } from '../harness/receiver.ts';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 3000);
 const TREE_SIZE = 200;
-
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-};
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'kontext-bench-delivery-'));
@@ -41,7 +35,7 @@ async function main(): Promise<void> {
   const receiver = await new WebhookReceiver().start();
   const sql = postgres(database.url, { max: 2, onnotice: () => {} });
   const results: Record<string, unknown> = {
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
+    machine: describeMachine(),
   };
   try {
     const admin = new ApiClient(platform.url, platform.adminToken, 'admin');
@@ -94,7 +88,8 @@ async function main(): Promise<void> {
       deliveries: DELIVERIES,
       seconds: round(seconds),
       deliveriesPerSecond: round(DELIVERIES / seconds, 0),
-      stillPendingAtEnd: undelivered?.n ?? 0,
+      // Every request has reached the receiver; a few rows may still be committing their success.
+      rowsNotYetMarkedDelivered: undelivered?.n ?? 0,
     };
 
     process.stdout.write(`3/3 lineage query over a ${TREE_SIZE}-job tree...\n`);
@@ -128,11 +123,7 @@ async function main(): Promise<void> {
     await database.stop();
     await rm(root, { recursive: true, force: true });
   }
-  const out = join(REPO_ROOT, 'bench-results');
-  await mkdir(out, { recursive: true });
-  const file = join(out, `delivery-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(results, null, 2)}\nwritten to ${file}\n`);
+  await reportResults('delivery', results);
 }
 
 await main();

@@ -1,5 +1,5 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { loadLocalConfig, startEmbeddedPostgres, startLocalPlatform, type LocalPlatform } from '@kontext/local';
@@ -8,8 +8,8 @@ import { Hono } from 'hono';
 import postgres from 'postgres';
 import sharp from 'sharp';
 import { ApiClient } from '../harness/api-client.ts';
-import { REPO_ROOT } from '../harness/processes.ts';
 import { runLoad, runOpenLoop, type LoadResult } from './load.ts';
+import { describeMachine, quantile, reportResults, round } from './report.ts';
 
 // `npm run bench`: the foundation's performance figures on this machine.
 //   1. a bare Hono hello-world (the ceiling for this runtime and machine);
@@ -23,13 +23,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 300);
 /** Fixed-rate runs; the machine's disk flush latency varies run to run, so several are reported. */
 const RATE_RUNS = Number(process.env.BENCH_RATE_RUNS ?? 3);
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function benchHelloWorld(): Promise<LoadResult> {
   const app = new Hono();
@@ -65,7 +58,7 @@ async function main(): Promise<void> {
   await chmod(root, 0o711);
   const database = await startEmbeddedPostgres({ directory: join(root, 'pg'), database: 'bench', ephemeral: true });
   const results: Record<string, unknown> = {
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
+    machine: describeMachine(),
     settings: { seconds: SECONDS, offeredRate: RATE },
   };
   try {
@@ -156,11 +149,7 @@ async function main(): Promise<void> {
     await database.stop();
     await rm(root, { recursive: true, force: true });
   }
-  const out = join(REPO_ROOT, 'bench-results');
-  await mkdir(out, { recursive: true });
-  const file = join(out, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(results, null, 2)}\nwritten to ${file}\n`);
+  await reportResults('bench', results);
 }
 
 await main();

@@ -1,3 +1,4 @@
+import { parseEnvironment } from '@kontext/core';
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
 import { createLogger, createServiceContext, errorFields } from '@kontext/services';
@@ -23,12 +24,7 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
-const parsed = ConfigSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
-if (!parsed.success) {
-  process.stderr.write(`invalid configuration:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}\n`);
-  process.exit(1);
-}
-const config = parsed.data;
+const config = parseEnvironment(ConfigSchema, process.env);
 const log = createLogger({ level: config.LOG_LEVEL, base: { service: 'api' } });
 const database = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-api' });
 const counters = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-api-counters', maxConnections: 4, asynchronousCommit: true });

@@ -1,5 +1,5 @@
-import type { SubmitResponse } from '@kontext/core';
-import { awaitSubmittedJob, type AuthenticatedKey, type ServiceContext } from '@kontext/services';
+import { isProblemError, type SubmitResponse } from '@kontext/core';
+import { awaitSubmittedJob, refundRequest, type AuthenticatedKey, type ServiceContext } from '@kontext/services';
 import type { Context } from 'hono';
 import type { ApiEnv } from './env.ts';
 
@@ -17,7 +17,7 @@ export function preferredWaitSeconds(c: Context<ApiEnv>): number | undefined {
  * Holds a submit's answer until the job finishes or the wait is over, then answers as usual, with
  * the status and (if finished) the result added, so a fast job needs no poll at all.
  */
-export async function answerAfterWait(
+async function answerAfterWait(
   c: Context<ApiEnv>,
   ctx: ServiceContext,
   auth: AuthenticatedKey,
@@ -29,4 +29,26 @@ export async function answerAfterWait(
   const current = await awaitSubmittedJob({ ctx, input: { auth, jobId: response.id, timeoutMs: waitSeconds * 1000, signal: aborted.signal } });
   c.header('preference-applied', `wait=${waitSeconds}`);
   return { ...response, ...(current ? { status: current.status, result: current.result } : {}) };
+}
+
+/**
+ * Runs a submit (a new job or a continued edit) and answers it, held with `Prefer: wait` when
+ * asked. A refusal by credits or active jobs gives back the rate allowance the request took.
+ */
+export async function answerSubmit(
+  c: Context<ApiEnv>,
+  ctx: ServiceContext,
+  auth: AuthenticatedKey,
+  submit: () => Promise<{ response: SubmitResponse }>,
+): Promise<SubmitResponse> {
+  try {
+    const { response } = await submit();
+    const waitSeconds = preferredWaitSeconds(c);
+    return waitSeconds === undefined ? response : await answerAfterWait(c, ctx, auth, response, waitSeconds);
+  } catch (error) {
+    if (isProblemError(error) && (error.kind === 'insufficient_credits' || error.kind === 'active_jobs_limit')) {
+      await refundRequest({ ctx, input: { auth } });
+    }
+    throw error;
+  }
 }

@@ -1,5 +1,4 @@
 import { PreviewEngine, WorkerAgent } from '@kontext/gpu-worker';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type ApiResponse } from '../../../test/harness/api-client.ts';
 import { pngImage } from '../../../test/harness/images.ts';

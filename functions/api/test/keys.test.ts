@@ -20,7 +20,7 @@ import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { ApiClient, type ApiResponse } from '../../../test/harness/api-client.ts';
-import { expectProblem, type Problem } from '../../../test/harness/problems.ts';
+import { expectProblem } from '../../../test/harness/problems.ts';
 import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
 
 // A tenant managing its own API keys: create, list, rotate and revoke; the scopes that guard

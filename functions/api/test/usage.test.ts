@@ -1,6 +1,5 @@
 import { histogramQuantileMs, usageLatencyBucket, USAGE_HISTOGRAM_BUCKETS, type UsageFigures, type UsageResponse } from '@kontext/core';
 import { EngineError, PreviewEngine, WorkerAgent, type Engine, type EngineOutput, type EngineRequest } from '@kontext/gpu-worker';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type ApiResponse } from '../../../test/harness/api-client.ts';
 import { withSql } from '../../../test/harness/sql.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ModelCatalogSchema, type ModelCatalog } from '@kontext/core';
+import { ModelCatalogSchema, parseEnvironment, type ModelCatalog } from '@kontext/core';
 import { z } from 'zod';
 
 // Configuration of the one-machine platform (`npm start`), from the environment, validated once.
@@ -52,13 +52,7 @@ export interface LocalConfig extends LocalEnvConfig {
 }
 
 export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalConfig {
-  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = LocalConfigSchema.safeParse(blanksRemoved);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n  ');
-    throw new Error(`invalid configuration:\n  ${problems}`);
-  }
-  const config = parsed.data;
+  const config = parseEnvironment(LocalConfigSchema, env);
   let catalog: ModelCatalog | undefined;
   if (config.MODEL_CATALOG_FILE) {
     const file = resolve(cwd, config.MODEL_CATALOG_FILE);

@@ -12,3 +12,4 @@ export * from './usage.ts';
 export * from './platform-contract.ts';
 export * from './lineage-contract.ts';
 export * from './webhooks-contract.ts';
+export * from './environment.ts';

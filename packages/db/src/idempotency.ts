@@ -14,6 +14,16 @@ export interface IdempotencyScope {
   key: string;
 }
 
+/** The row of a key whose request is still executing (completed keys are never changed). */
+function runningKey(scope: IdempotencyScope) {
+  return and(
+    eq(idempotencyKeys.tenantId, scope.tenantId),
+    eq(idempotencyKeys.route, scope.route),
+    eq(idempotencyKeys.key, scope.key),
+    eq(idempotencyKeys.state, 'running'),
+  );
+}
+
 /**
  * Takes an idempotency key for a request, in one statement: a new key (or one past its 24 h, or
  * one whose holder died holding it with the same request) is acquired; otherwise the stored
@@ -53,28 +63,14 @@ export async function completeIdempotentRequest(
   await db
     .update(idempotencyKeys)
     .set({ state: 'done', responseStatus: response.status, responseBody: response.body, responseHeaders: response.headers })
-    .where(
-      and(
-        eq(idempotencyKeys.tenantId, scope.tenantId),
-        eq(idempotencyKeys.route, scope.route),
-        eq(idempotencyKeys.key, scope.key),
-        eq(idempotencyKeys.state, 'running'),
-      ),
-    );
+    .where(runningKey(scope));
 }
 
 /** Forgets a key whose request never started executing (refused by validation), so it can be used again. */
 export async function releaseIdempotentRequest(db: Database, scope: IdempotencyScope): Promise<void> {
   await db
     .delete(idempotencyKeys)
-    .where(
-      and(
-        eq(idempotencyKeys.tenantId, scope.tenantId),
-        eq(idempotencyKeys.route, scope.route),
-        eq(idempotencyKeys.key, scope.key),
-        eq(idempotencyKeys.state, 'running'),
-      ),
-    );
+    .where(runningKey(scope));
 }
 
 /** Drops keys past their 24 hours. */

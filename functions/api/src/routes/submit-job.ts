@@ -1,10 +1,10 @@
-import { SubmitRequestSchema, SubmitResponseSchema, isProblemError } from '@kontext/core';
-import { refundRequest, submitJob } from '@kontext/services';
+import { SubmitRequestSchema, SubmitResponseSchema } from '@kontext/core';
+import { submitJob } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../env.ts';
 import { limitBody } from '../middleware/limit-body.ts';
 import { requireJson } from '../middleware/require-json.ts';
 import { SUBMIT_ERROR_RESPONSES } from '../openapi-responses.ts';
-import { answerAfterWait, preferredWaitSeconds } from '../prefer-wait.ts';
+import { answerSubmit } from '../prefer-wait.ts';
 import { apiKeyRoute } from '../route-kinds.ts';
 
 // POST /v1/<model>: one route per catalog profile (BFL's names), so the OpenAPI document lists
@@ -31,20 +31,11 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
     });
     app.openapi(route, async (c) => {
       const auth = c.get('auth');
-      try {
-        const { response } = await submitJob({
-          ctx: deps.ctx,
-          input: { auth, modelId: profile.id, request: c.req.valid('json'), requestId: c.get('requestId') },
-        });
-        const waitSeconds = preferredWaitSeconds(c);
-      return c.json(waitSeconds === undefined ? response : await answerAfterWait(c, deps.ctx, auth, response, waitSeconds), 200);
-      } catch (error) {
-        // Refused by credits or active jobs: that refusal must not also spend the rate allowance.
-        if (isProblemError(error) && (error.kind === 'insufficient_credits' || error.kind === 'active_jobs_limit')) {
-          await refundRequest({ ctx: deps.ctx, input: { auth } });
-        }
-        throw error;
-      }
+      const request = c.req.valid('json');
+      const answer = await answerSubmit(c, deps.ctx, auth, () =>
+        submitJob({ ctx: deps.ctx, input: { auth, modelId: profile.id, request, requestId: c.get('requestId') } }),
+      );
+      return c.json(answer, 200);
     });
   }
 }

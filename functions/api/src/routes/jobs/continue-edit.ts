@@ -1,10 +1,10 @@
-import { EditRequestSchema, isProblemError, SubmitResponseSchema } from '@kontext/core';
-import { continueEdit, refundRequest } from '@kontext/services';
+import { EditRequestSchema, SubmitResponseSchema } from '@kontext/core';
+import { continueEdit } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { limitBody } from '../../middleware/limit-body.ts';
 import { requireJson } from '../../middleware/require-json.ts';
 import { problemResponseSpec, SUBMIT_ERROR_RESPONSES } from '../../openapi-responses.ts';
-import { answerAfterWait, preferredWaitSeconds } from '../../prefer-wait.ts';
+import { answerSubmit } from '../../prefer-wait.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
 import { JobParamsSchema } from './job-params.ts';
 
@@ -29,18 +29,11 @@ export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
   });
   app.openapi(route, async (c) => {
     const auth = c.get('auth');
-    try {
-      const { response } = await continueEdit({
-        ctx: deps.ctx,
-        input: { auth, jobId: c.req.valid('param').id, request: c.req.valid('json'), requestId: c.get('requestId') },
-      });
-      const waitSeconds = preferredWaitSeconds(c);
-      return c.json(waitSeconds === undefined ? response : await answerAfterWait(c, deps.ctx, auth, response, waitSeconds), 200);
-    } catch (error) {
-      if (isProblemError(error) && (error.kind === 'insufficient_credits' || error.kind === 'active_jobs_limit')) {
-        await refundRequest({ ctx: deps.ctx, input: { auth } });
-      }
-      throw error;
-    }
+    const jobId = c.req.valid('param').id;
+    const request = c.req.valid('json');
+    const answer = await answerSubmit(c, deps.ctx, auth, () =>
+      continueEdit({ ctx: deps.ctx, input: { auth, jobId, request, requestId: c.get('requestId') } }),
+    );
+    return c.json(answer, 200);
   });
 }
