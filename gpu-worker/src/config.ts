@@ -1,4 +1,3 @@
-import { parseEnvironment } from '@kontext/core';
 import { z } from 'zod';
 
 // The worker container's configuration, read once from the environment at start and validated;
@@ -22,7 +21,3 @@ export const WorkerConfigSchema = z.object({
 });
 
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
-
-export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
-  return parseEnvironment(WorkerConfigSchema, env, 'worker configuration');
-}

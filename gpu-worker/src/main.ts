@@ -1,16 +1,22 @@
+import { checkEnvironment } from '@kontext/core';
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
 import { createLogger, createServiceContext, errorFields } from '@kontext/services';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import { WorkerAgent } from './agent.ts';
-import { loadWorkerConfig } from './config.ts';
+import { WorkerConfigSchema } from './config.ts';
 import { PreviewEngine } from './preview-engine.ts';
 
 // The worker process: a thin composition root. Reads its configuration, wires the services to
 // the adapters, starts the engine and the agent loops, and shuts down cleanly on SIGTERM/SIGINT
 // (the job in hand finishes within DRAIN_SECONDS or is handed back).
 
-const config = loadWorkerConfig(process.env);
+const checked = checkEnvironment(WorkerConfigSchema, process.env, 'worker configuration');
+if (!checked.ok) {
+  process.stderr.write(`${checked.message}\n`);
+  process.exit(1);
+}
+const config = checked.config;
 const log = createLogger({ level: config.LOG_LEVEL, base: { service: 'worker' } });
 const database = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-worker', maxConnections: 2 + config.WORKER_LOOPS * 2 });
 const queue = new PostgresQueue(database.sql);

@@ -1,4 +1,4 @@
-import { parseEnvironment } from '@kontext/core';
+import { checkEnvironment } from '@kontext/core';
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
 import { createLogger, createServiceContext, errorFields } from '@kontext/services';
@@ -25,7 +25,12 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
-const config = parseEnvironment(ConfigSchema, process.env);
+const checked = checkEnvironment(ConfigSchema, process.env);
+if (!checked.ok) {
+  process.stderr.write(`${checked.message}\n`);
+  process.exit(1);
+}
+const config = checked.config;
 const log = createLogger({ level: config.LOG_LEVEL, base: { service: 'dispatcher' } });
 const database = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-dispatcher', maxConnections: 4 + Math.ceil(config.DISPATCHER_CONCURRENCY / 4) });
 const ctx = createServiceContext({
