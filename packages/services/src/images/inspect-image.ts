@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readImageHeader, type ImageFormat } from '@kontext/core';
-import sharp from 'sharp';
+import { loadSharp } from './load-sharp.ts';
 import { formatBytes } from './format-bytes.ts';
 
 // Validates an input image in order of cost: byte size, then the header's declared dimensions
@@ -39,6 +39,8 @@ export async function inspectImage(bytes: Uint8Array, limits: ImageLimits): Prom
     };
   }
   let orientation: number | undefined;
+  // Outside the try: a missing native module is a server fault, not a bad image.
+  const sharp = await loadSharp();
   try {
     const image = sharp(bytes, { limitInputPixels: limits.maxPixels, sequentialRead: true, failOn: 'error' });
     const metadata = await image.metadata();
