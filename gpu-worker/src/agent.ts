@@ -52,6 +52,7 @@ export class WorkerAgent {
   readonly #stopping = new AbortController();
   #jobAbort: AbortController | undefined;
   #loop: Promise<void> | undefined;
+  #loopEnded = false;
 
   constructor(options: WorkerAgentOptions) {
     this.workerId = options.workerId ?? newId('worker');
@@ -65,7 +66,14 @@ export class WorkerAgent {
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#loop ??= this.#run().finally(() => {
+      this.#loopEnded = true;
+    });
+  }
+
+  /** Whether the receive loop is running: started, not stopped, and not ended by a fault. */
+  get running(): boolean {
+    return this.#loop !== undefined && !this.#loopEnded && !this.#stopping.signal.aborted;
   }
 
   /**

@@ -1,14 +1,12 @@
+import { CloudEnvironmentSchema } from '@kontext/cloud';
 import { z } from 'zod';
 
 // The worker container's configuration, read once from the environment at start and validated;
-// nothing below main.ts reads process.env.
+// nothing below main.ts reads process.env. BACKEND picks the adapters: `local` (Postgres queue,
+// files on disk; one machine or a test) or `aws` (SQS, S3, Aurora through RDS Proxy).
 
-
-export const WorkerConfigSchema = z.object({
-  DATABASE_URL: z.string().url(),
-  STORAGE_DIR: z.string().min(1),
-  URL_SIGNING_SECRET: z.string().min(32),
-  PUBLIC_BASE_URL: z.string().url().default('http://localhost:8787'),
+export const WorkerSettingsSchema = z.object({
+  BACKEND: z.enum(['local', 'aws']).default('local'),
   ENGINE: z.enum(['preview']).default('preview'),
   ENGINE_POOL: z.string().default('kontext-dev'),
   PREVIEW_STEP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
@@ -17,7 +15,19 @@ export const WorkerConfigSchema = z.object({
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   /** Seconds a stopping worker lets the job in hand finish before handing it back. */
   DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(20),
+  /** Serves GET /health on loopback for the container's health check; unset serves nothing. */
+  HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Where the model weights are fetched from at start (`s3://bucket/prefix/`), into MODEL_DIR. */
+  MODEL_WEIGHTS_S3_URI: z.string().startsWith('s3://').optional(),
+  MODEL_DIR: z.string().min(1).default('/models'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
-export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
+export const LocalWorkerConfigSchema = WorkerSettingsSchema.extend({
+  DATABASE_URL: z.url(),
+  STORAGE_DIR: z.string().min(1),
+});
+
+export const AwsWorkerConfigSchema = WorkerSettingsSchema.and(CloudEnvironmentSchema);
+
+export type WorkerSettings = z.infer<typeof WorkerSettingsSchema>;

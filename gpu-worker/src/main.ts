@@ -1,52 +1,84 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { openCloudRuntime } from '@kontext/cloud';
 import { checkEnvironment } from '@kontext/core';
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
-import { createLogger, createServiceContext, errorFields } from '@kontext/services';
-import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
+import { createLogger, createServiceContext, errorFields, type ServiceContext } from '@kontext/services';
+import { FilesystemBlobStore } from '@kontext/storage';
 import { WorkerAgent } from './agent.ts';
-import { WorkerConfigSchema } from './config.ts';
+import { AwsWorkerConfigSchema, LocalWorkerConfigSchema, WorkerSettingsSchema, type WorkerSettings } from './config.ts';
+import { startHealthServer, workerHealth } from './health-server.ts';
+import { syncModelWeights } from './model-weights.ts';
 import { PreviewEngine } from './preview-engine.ts';
 
 // The worker process: a thin composition root. Reads its configuration, wires the services to
-// the adapters, starts the engine and the agent loops, and shuts down cleanly on SIGTERM/SIGINT
-// (the job in hand finishes within DRAIN_SECONDS or is handed back).
+// the adapters (local or AWS), fetches model weights if asked, starts the engine and the agent
+// loops, and shuts down cleanly on SIGTERM/SIGINT: the job in hand finishes within DRAIN_SECONDS
+// or is handed back to the queue for another worker.
 
-const checked = checkEnvironment(WorkerConfigSchema, process.env, 'worker configuration');
-if (!checked.ok) {
+function configOrExit<T>(checked: { ok: true; config: T } | { ok: false; message: string }): T {
+  if (checked.ok) return checked.config;
   process.stderr.write(`${checked.message}\n`);
   process.exit(1);
 }
-const config = checked.config;
-const log = createLogger({ level: config.LOG_LEVEL, base: { service: 'worker' } });
-const database = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-worker', maxConnections: 2 + config.WORKER_LOOPS * 2 });
-const queue = new PostgresQueue(database.sql);
-const ctx = createServiceContext({
-  db: database.db,
-  queue,
-  storage: new FilesystemBlobStore({
-    root: config.STORAGE_DIR,
-    signer: new BlobUrlSigner(config.URL_SIGNING_SECRET, config.PUBLIC_BASE_URL),
-  }),
-  settings: { publicBaseUrl: config.PUBLIC_BASE_URL, leaseSeconds: config.LEASE_SECONDS, maxAttempts: config.MAX_ATTEMPTS },
-  log,
-});
+
+const backend = configOrExit(checkEnvironment(WorkerSettingsSchema, process.env, 'worker configuration')).BACKEND;
+
+let config: WorkerSettings;
+let ctx: ServiceContext;
+let closeAdapters: () => Promise<void>;
+if (backend === 'aws') {
+  const aws = configOrExit(checkEnvironment(AwsWorkerConfigSchema, process.env, 'worker configuration'));
+  const runtime = await openCloudRuntime(aws, {
+    service: 'worker',
+    settings: { leaseSeconds: aws.LEASE_SECONDS, maxAttempts: aws.MAX_ATTEMPTS },
+  });
+  config = aws;
+  ctx = runtime.ctx;
+  closeAdapters = runtime.close;
+  if (aws.MODEL_WEIGHTS_S3_URI) {
+    const s3 = new S3Client({ region: aws.AWS_REGION, forcePathStyle: aws.S3_FORCE_PATH_STYLE, ...(aws.AWS_ENDPOINT_URL_S3 ? { endpoint: aws.AWS_ENDPOINT_URL_S3 } : {}) });
+    const synced = await syncModelWeights({ client: s3, uri: aws.MODEL_WEIGHTS_S3_URI, directory: aws.MODEL_DIR });
+    s3.destroy();
+    runtime.log.info('model weights ready', { directory: aws.MODEL_DIR, ...synced });
+  }
+} else {
+  const local = configOrExit(checkEnvironment(LocalWorkerConfigSchema, process.env, 'worker configuration'));
+  const database = connectDatabase(local.DATABASE_URL, { applicationName: 'kontext-worker', maxConnections: 2 + local.WORKER_LOOPS * 2 });
+  const queue = new PostgresQueue(database.sql);
+  config = local;
+  ctx = createServiceContext({
+    db: database.db,
+    queue,
+    // Signed URLs are the API's business; the worker only reads and writes blobs.
+    storage: new FilesystemBlobStore({ root: local.STORAGE_DIR }),
+    settings: { leaseSeconds: local.LEASE_SECONDS, maxAttempts: local.MAX_ATTEMPTS },
+    log: createLogger({ level: local.LOG_LEVEL, base: { service: 'worker' } }),
+  });
+  closeAdapters = async () => {
+    await queue.close();
+    await database.close();
+  };
+}
+const log = ctx.log;
 
 const engine = new PreviewEngine({ stepDelayMs: config.PREVIEW_STEP_DELAY_MS });
-await engine.start();
 const agents = Array.from({ length: config.WORKER_LOOPS }, () => new WorkerAgent({ ctx, engine, enginePool: config.ENGINE_POOL }));
+let draining = false;
+const healthServer = config.HEALTH_PORT ? await startHealthServer(config.HEALTH_PORT, () => workerHealth(engine, agents, draining)) : undefined;
+await engine.start();
 for (const agent of agents) agent.start();
-log.info('worker ready', { engine: engine.id, loops: agents.length, workerIds: agents.map((a) => a.workerId).join(',') });
+log.info('worker ready', { backend, engine: engine.id, pool: config.ENGINE_POOL, loops: agents.length, workerIds: agents.map((a) => a.workerId).join(',') });
 
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+  if (draining) return;
+  draining = true;
   log.info('worker stopping', { signal });
   try {
     await Promise.all(agents.map((agent) => agent.stop(config.DRAIN_SECONDS * 1000)));
     await engine.stop();
-    await queue.close();
-    await database.close();
+    await closeAdapters();
+    healthServer?.close();
   } catch (error) {
     log.error('unclean worker shutdown', errorFields(error));
     process.exitCode = 1;

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -32,8 +31,6 @@ async function startWorker(stepDelayMs: number, env: Record<string, string> = {}
   const worker = spawnNode('gpu-worker/src/main.ts', {
     DATABASE_URL: platform.database.url,
     STORAGE_DIR: platform.blobDir,
-    URL_SIGNING_SECRET: (await readFile(join(platform.dataDir, 'url-signing-secret'), 'utf8')).trim(),
-    PUBLIC_BASE_URL: platform.publicBaseUrl,
     PREVIEW_STEP_DELAY_MS: String(stepDelayMs),
     LEASE_SECONDS: '2',
     LOG_LEVEL: 'debug',

@@ -23,4 +23,13 @@ export interface ApiDependencies {
   /** Set when blobs live on this machine's disk: the API then serves their signed URLs itself. */
   localBlobs?: { signer: BlobUrlSigner };
   version: string;
+  /**
+   * Longest `Prefer: wait` and longest live-status stream, in seconds. Unset on a server of our
+   * own (60 s and unbounded); behind a gateway that buffers responses and times out (API Gateway
+   * with Lambda: 29 s) they must end in time, and clients resume with Last-Event-ID.
+   */
+  maxWaitSeconds?: number;
+  maxStreamSeconds?: number;
+  /** Where Swagger UI's files are; default the swagger-ui-dist package. */
+  swaggerUiDirectory?: string;
 }

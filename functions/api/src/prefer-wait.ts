@@ -1,16 +1,19 @@
 import { isProblemError, type SubmitResponse } from '@kontext/core';
-import { awaitSubmittedJob, refundRequest, type AuthenticatedKey, type ServiceContext } from '@kontext/services';
+import { awaitSubmittedJob, refundRequest, type AuthenticatedKey } from '@kontext/services';
 import type { Context } from 'hono';
-import type { ApiEnv } from './env.ts';
+import type { ApiDependencies, ApiEnv } from './env.ts';
 
-/** The longest a submit may be held with `Prefer: wait=N`. */
+/** The longest a submit may be held with `Prefer: wait=N` on a server of our own. */
 export const MAX_WAIT_SECONDS = 60;
 
-/** `Prefer: wait=N` (RFC 7240), capped at 60 seconds; undefined when not asked. */
-export function preferredWaitSeconds(c: Context<ApiEnv>): number | undefined {
+/**
+ * `Prefer: wait=N` (RFC 7240), capped at this deployment's limit (60 s on a server; less behind
+ * a gateway with a shorter timeout); undefined when not asked.
+ */
+function preferredWaitSeconds(c: Context<ApiEnv>, deps: ApiDependencies): number | undefined {
   const match = /(?:^|[,;\s])wait\s*=\s*(\d+)/i.exec(c.req.header('prefer') ?? '');
   if (!match) return undefined;
-  return Math.min(MAX_WAIT_SECONDS, Number(match[1]));
+  return Math.min(deps.maxWaitSeconds ?? MAX_WAIT_SECONDS, Number(match[1]));
 }
 
 /**
@@ -19,7 +22,7 @@ export function preferredWaitSeconds(c: Context<ApiEnv>): number | undefined {
  */
 async function answerAfterWait(
   c: Context<ApiEnv>,
-  ctx: ServiceContext,
+  { ctx }: ApiDependencies,
   auth: AuthenticatedKey,
   response: SubmitResponse,
   waitSeconds: number,
@@ -37,17 +40,17 @@ async function answerAfterWait(
  */
 export async function answerSubmit(
   c: Context<ApiEnv>,
-  ctx: ServiceContext,
+  deps: ApiDependencies,
   auth: AuthenticatedKey,
   submit: () => Promise<{ response: SubmitResponse }>,
 ): Promise<SubmitResponse> {
   try {
     const { response } = await submit();
-    const waitSeconds = preferredWaitSeconds(c);
-    return waitSeconds === undefined ? response : await answerAfterWait(c, ctx, auth, response, waitSeconds);
+    const waitSeconds = preferredWaitSeconds(c, deps);
+    return waitSeconds === undefined ? response : await answerAfterWait(c, deps, auth, response, waitSeconds);
   } catch (error) {
     if (isProblemError(error) && (error.kind === 'insufficient_credits' || error.kind === 'active_jobs_limit')) {
-      await refundRequest({ ctx, input: { auth } });
+      await refundRequest({ ctx: deps.ctx, input: { auth } });
     }
     throw error;
   }

@@ -13,9 +13,7 @@ import {
   createLogger,
   createServiceContext,
   errorFields,
-  purgeExpiredRecords,
-  sweepExpiredAssets,
-  sweepJobs,
+  runMaintenance,
   type Logger,
   type ServiceContext,
 } from '@kontext/services';
@@ -176,11 +174,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 /** Maintenance on one machine: leases and lost dispatches, retention, expired records. */
 function startSweeper(ctx: ServiceContext, intervalMs: number): { stop: () => Promise<void> } {
   let running: Promise<unknown> | undefined;
-  const sweep = async () => {
-    await sweepJobs({ ctx, input: {} });
-    await sweepExpiredAssets({ ctx, input: {} });
-    await purgeExpiredRecords({ ctx, input: {} });
-  };
+  const sweep = () => runMaintenance({ ctx, input: {} });
   const timer = setInterval(() => {
     // One sweep at a time: a slow sweep is skipped over, not queued behind.
     running ??= sweep()

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 // Postgres NOTIFY channels shared by the code that writes (repositories, the database's own
 // triggers in packages/db/migrations) and the code that listens (adapters, watchers).
 
@@ -9,3 +11,16 @@ export const JOB_EVENTS_CHANNEL = 'kontext_job_events';
 
 /** Webhook deliveries were written and may be due. */
 export const WEBHOOKS_CHANNEL = 'kontext_webhooks';
+
+/**
+ * The queue the cloud's webhook dispatcher consumes (one machine's dispatcher reads the outbox
+ * directly instead). A message names one delivery and carries the token that lets it claim it.
+ */
+export const WEBHOOKS_QUEUE = 'webhooks';
+
+/** A message on the webhooks queue. */
+export const WebhookRelayMessageSchema = z.object({
+  deliveryId: z.string().min(1).max(100),
+  relayToken: z.string().min(1).max(100),
+});
+export type WebhookRelayMessage = z.infer<typeof WebhookRelayMessageSchema>;

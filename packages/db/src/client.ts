@@ -24,12 +24,19 @@ export interface DatabaseOptions {
    * redo, like the Postgres queue's deliveries and acks (at-least-once; consumers are idempotent).
    */
   asynchronousCommit?: boolean;
+  /**
+   * Named prepared statements (default on). Off behind a transaction-pooling proxy (RDS Proxy),
+   * where a statement prepared on one server connection may be run on another, and where
+   * preparing pins the client to one connection.
+   */
+  preparedStatements?: boolean;
 }
 
 export function connectDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
   const sql = postgres(url, {
     max: options.maxConnections ?? 10,
     idle_timeout: 30,
+    prepare: options.preparedStatements ?? true,
     connect_timeout: 10,
     onnotice: () => {},
     connection: {

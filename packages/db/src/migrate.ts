@@ -10,11 +10,12 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.m
  * Applies pending migrations. Safe to run from several processes at once: an advisory lock
  * serialises them, and drizzle skips migrations already recorded.
  */
-export async function migrateDatabase(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+export async function migrateDatabase(url: string, options: { migrationsFolder?: string } = {}): Promise<void> {
+  // One connection for the lock and the migrations: the advisory lock is held by this session.
+  const sql = postgres(url, { max: 1, onnotice: () => {}, prepare: false });
   try {
     await sql`SELECT pg_advisory_lock(727274)`;
-    await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_FOLDER });
+    await migrate(drizzle(sql), { migrationsFolder: options.migrationsFolder ?? MIGRATIONS_FOLDER });
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -385,6 +385,11 @@ export const webhookDeliveries = pgTable(
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     /** A dispatcher's claim; an expired claim (the dispatcher died) makes the delivery due again. */
     claimedUntil: timestamp('claimed_until', { withTimezone: true, mode: 'date' }),
+    /**
+     * Set when the delivery was handed to the webhooks queue (cloud): only the message carrying
+     * this token may claim it, so a duplicate or stale message delivers nothing twice.
+     */
+    relayToken: text('relay_token'),
     lastStatusCode: integer('last_status_code'),
     lastError: text('last_error'),
     deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),

@@ -90,7 +90,7 @@ export async function disableWebhookEndpoint(db: Database, id: string, reason: s
 async function failPendingDeliveries(exec: Executor, endpointId: string, reason: string): Promise<void> {
   await exec
     .update(webhookDeliveries)
-    .set({ status: 'failed', lastError: reason, claimedUntil: null })
+    .set({ status: 'failed', lastError: reason, claimedUntil: null, relayToken: null })
     .where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.status, 'pending')));
 }
 
@@ -111,6 +111,67 @@ export async function claimDueDeliveries(exec: Executor, limit: number, claimSec
       ),
     )
     .returning();
+}
+
+export interface RelayReservation {
+  id: string;
+  relayToken: string;
+}
+
+/**
+ * Reserves due deliveries for the webhooks queue (the cloud's dispatcher is queue-driven): each
+ * gets a claim, so nothing relays or delivers it meanwhile, and a fresh relay token that only the
+ * message about to be sent carries. If that message is lost, the claim lapses and the delivery is
+ * reserved again with a new token.
+ */
+export async function reserveDeliveriesForRelay(
+  db: Database,
+  options: { jobId?: string; limit: number; claimSeconds: number },
+): Promise<RelayReservation[]> {
+  const rows = await db.$client<{ id: string; relay_token: string }[]>`
+    UPDATE webhook_deliveries
+    SET claimed_until = now() + make_interval(secs => ${options.claimSeconds}), relay_token = gen_random_uuid()::text
+    WHERE id IN (
+      SELECT id FROM webhook_deliveries
+      WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+        AND (${options.jobId ?? null}::text IS NULL OR job_id = ${options.jobId ?? null}::text)
+      ORDER BY next_attempt_at LIMIT ${options.limit} FOR UPDATE SKIP LOCKED)
+    RETURNING id, relay_token`;
+  return rows.map((row) => ({ id: row.id, relayToken: row.relay_token }));
+}
+
+/**
+ * Reserves a delivery whose next attempt is due within `withinSeconds` for a delayed message, so
+ * a short retry is a queue delay rather than a wait for the next maintenance run. The claim lasts
+ * until the attempt is due plus `claimSeconds`.
+ */
+export async function reserveRetryForRelay(
+  db: Database,
+  options: { id: string; withinSeconds: number; claimSeconds: number },
+): Promise<(RelayReservation & { delaySeconds: number }) | undefined> {
+  const [row] = await db.$client<{ id: string; relay_token: string; delay_seconds: number }[]>`
+    UPDATE webhook_deliveries
+    SET claimed_until = next_attempt_at + make_interval(secs => ${options.claimSeconds}), relay_token = gen_random_uuid()::text
+    WHERE id = ${options.id} AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+      AND next_attempt_at <= now() + make_interval(secs => ${options.withinSeconds})
+    RETURNING id, relay_token, GREATEST(0, ceil(extract(epoch FROM next_attempt_at - now())))::int AS delay_seconds`;
+  return row ? { id: row.id, relayToken: row.relay_token, delaySeconds: row.delay_seconds } : undefined;
+}
+
+/**
+ * Takes a relayed delivery for delivery: only with the token its message carries, and only while
+ * it is still pending. The token is spent, so a duplicate of the message finds nothing.
+ */
+export async function claimRelayedDelivery(
+  exec: Executor,
+  options: { id: string; relayToken: string; claimSeconds: number },
+): Promise<WebhookDeliveryRow | undefined> {
+  const [row] = await exec
+    .update(webhookDeliveries)
+    .set({ claimedUntil: sql`now() + make_interval(secs => ${options.claimSeconds})`, relayToken: null })
+    .where(and(eq(webhookDeliveries.id, options.id), eq(webhookDeliveries.relayToken, options.relayToken), eq(webhookDeliveries.status, 'pending')))
+    .returning();
+  return row;
 }
 
 export interface AttemptRecord {
@@ -199,7 +260,7 @@ export async function listDeliveries(
 export async function requeueDelivery(exec: Executor, tenantId: string, id: string): Promise<WebhookDeliveryRow | undefined> {
   const [row] = await exec
     .update(webhookDeliveries)
-    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, claimedUntil: null })
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, claimedUntil: null, relayToken: null })
     .where(and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.id, id)))
     .returning();
   if (row) await exec.execute(sql`SELECT pg_notify(${WEBHOOKS_CHANNEL}, '')`);

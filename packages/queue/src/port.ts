@@ -10,7 +10,11 @@ export interface ReceivedMessage {
   body: JsonValue;
   /** 1 on first delivery; a consumer can tell a redelivery from this. */
   receiveCount: number;
-  /** Identifies this delivery; needed to ack, release or extend it. A newer delivery invalidates it. */
+  /**
+   * Identifies this delivery; needed to ack, release or extend it. Once the message is delivered
+   * again, this receipt is void on Postgres, but SQS may still act on the message with it; so no
+   * consumer may rely on a stale receipt doing nothing (the job lease in the database is the fence).
+   */
   receipt: string;
 }
 

@@ -6,7 +6,7 @@ import type { ApiKeyCache } from './auth/api-key-cache.ts';
 import type { Logger } from './logger.ts';
 import type { PlatformSettings } from './settings.ts';
 import type { FetchUrlInput } from './images/fetch-url-input.ts';
-import type { JobEventHub } from './jobs/job-event-hub.ts';
+import type { JobEventSource } from './jobs/job-event-hub.ts';
 
 /** Everything a verb may touch, wired by a composition root (local runner, Lambda, worker). */
 export interface ServiceContext {
@@ -30,11 +30,18 @@ export interface ServiceContext {
    * written with the job and relayed to an external queue (SQS) after commit.
    */
   jobDispatch: JobDispatchMode;
-  /** This process's listener for job changes (live status, Prefer: wait). */
-  jobEvents: JobEventHub;
+  /**
+   * How webhook deliveries reach a dispatcher. `outbox`: a dispatcher process reads the outbox
+   * table itself, woken by NOTIFY (one machine). `queue`: each state change relays its due
+   * deliveries to the webhooks queue, which the queue-driven dispatcher consumes (cloud).
+   */
+  webhookDelivery: WebhookDeliveryMode;
+  /** This process's source of job-change signals (live status, Prefer: wait). */
+  jobEvents: JobEventSource;
 }
 
 export type JobDispatchMode = 'same-transaction' | 'outbox';
+export type WebhookDeliveryMode = 'outbox' | 'queue';
 
 export interface VerbArgs<Input> {
   ctx: ServiceContext;

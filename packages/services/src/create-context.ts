@@ -4,9 +4,9 @@ import type { MessageQueue } from '@kontext/queue';
 import type { BlobStore } from '@kontext/storage';
 import type { Resolver } from '@kontext/net';
 import { ApiKeyCache } from './auth/api-key-cache.ts';
-import type { JobDispatchMode, ServiceContext } from './context.ts';
+import type { JobDispatchMode, ServiceContext, WebhookDeliveryMode } from './context.ts';
 import { createUrlInputFetcher } from './images/fetch-url-input.ts';
-import { JobEventHub } from './jobs/job-event-hub.ts';
+import { JobEventHub, PollingJobEvents } from './jobs/job-event-hub.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { PlatformSettingsSchema, type PlatformSettingsInput } from './settings.ts';
 
@@ -23,6 +23,13 @@ export interface ServiceContextOptions {
   resolve?: Resolver;
   /** `same-transaction` only when `queue` is the Postgres queue on `db`'s database. */
   jobDispatch?: JobDispatchMode;
+  /** `queue` where no dispatcher process reads the outbox (the cloud's queue-driven dispatcher). */
+  webhookDelivery?: WebhookDeliveryMode;
+  /**
+   * `listen`: one LISTEN connection per process (servers). `poll`: subscribers are woken on an
+   * interval and re-read (Lambda behind a connection proxy, where LISTEN would pin a connection).
+   */
+  jobEventSignals?: 'listen' | { pollIntervalMs: number };
 }
 
 export function createServiceContext(options: ServiceContextOptions): ServiceContext {
@@ -38,6 +45,10 @@ export function createServiceContext(options: ServiceContextOptions): ServiceCon
     apiKeyCache: new ApiKeyCache({ ttlMs: settings.apiKeyCacheTtlMs }),
     fetchUrlInput: createUrlInputFetcher(settings, options.resolve),
     jobDispatch: options.jobDispatch ?? 'outbox',
-    jobEvents: new JobEventHub(options.db.$client),
+    webhookDelivery: options.webhookDelivery ?? 'outbox',
+    jobEvents:
+      options.jobEventSignals === undefined || options.jobEventSignals === 'listen'
+        ? new JobEventHub(options.db.$client)
+        : new PollingJobEvents(options.jobEventSignals.pollIntervalMs),
   };
 }

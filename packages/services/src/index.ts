@@ -1,6 +1,6 @@
 export * from './settings.ts';
 export * from './logger.ts';
-export type { JobDispatchMode, ServiceContext, VerbArgs } from './context.ts';
+export type { JobDispatchMode, ServiceContext, VerbArgs, WebhookDeliveryMode } from './context.ts';
 export { ApiKeyCache } from './auth/api-key-cache.ts';
 export { hashApiKey } from './auth/hash-api-key.ts';
 export { authenticateApiKey, requireScope, unauthorized, type AuthenticatedKey } from './auth/authenticate-api-key.ts';
@@ -47,6 +47,8 @@ export { createServiceContext, type ServiceContextOptions } from './create-conte
 export { generateWebhookSecret, signatureHeader, signingKeyOf } from './webhooks/signing.ts';
 export { deliverWebhook, type DeliveryOutcome } from './webhooks/deliver-webhook.ts';
 export { claimDueWebhooks } from './webhooks/claim-due-webhooks.ts';
+export { relayWebhooks } from './webhooks/relay-webhooks.ts';
+export { dispatchRelayedWebhook } from './webhooks/dispatch-relayed-webhook.ts';
 export {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -56,7 +58,8 @@ export {
 } from './webhooks/manage-endpoints.ts';
 export { listWebhookDeliveries, redeliverWebhook } from './webhooks/manage-deliveries.ts';
 export { beginIdempotency, finishIdempotency, requestFingerprint, IDEMPOTENCY_RETENTION_SECONDS } from './idempotency/idempotent-request.ts';
-export { JobEventHub } from './jobs/job-event-hub.ts';
+export { JobEventHub, PollingJobEvents, type JobEventSource } from './jobs/job-event-hub.ts';
 export { awaitSubmittedJob } from './jobs/await-submitted-job.ts';
 export { readJobEvents, type JobStreamEvent } from './jobs/read-job-events.ts';
 export { purgeExpiredRecords } from './maintenance/purge-expired-records.ts';
+export { runMaintenance, type MaintenanceReport } from './maintenance/run-maintenance.ts';

@@ -5,8 +5,14 @@ import { z } from 'zod';
 // (environment, files) and pass them in; no service reads process.env.
 
 export const PlatformSettingsSchema = z.object({
-  /** Absolute base URL clients reach the API at; polling and signed URLs are built from it. */
-  publicBaseUrl: z.url().transform((url) => url.replace(/\/+$/, '')),
+  /**
+   * Absolute base URL clients reach the API at; polling URLs are built from it. Only processes
+   * that accept submits need it (workers, the dispatcher and maintenance do not).
+   */
+  publicBaseUrl: z
+    .url()
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
   maxInputImageBytes: z.number().int().positive().default(20 * 1024 * 1024),
   maxInputImagePixels: z.number().int().positive().default(20_000_000),
   /** Lifetime of `result.sample` URLs; BFL's are 10 minutes. */

@@ -19,9 +19,10 @@ const PARTIAL_DIRECTORY = '.partial';
 
 export class FilesystemBlobStore implements BlobStore {
   readonly #root: string;
-  readonly #signer: BlobUrlSigner;
+  readonly #signer: BlobUrlSigner | undefined;
 
-  constructor(options: { root: string; signer: BlobUrlSigner }) {
+  /** Without a signer the store reads and writes but cannot hand out URLs (a worker never does). */
+  constructor(options: { root: string; signer?: BlobUrlSigner }) {
     this.#root = options.root;
     this.#signer = options.signer;
   }
@@ -78,6 +79,7 @@ export class FilesystemBlobStore implements BlobStore {
 
   async signedUrl(key: string, options: { expiresInSeconds: number }): Promise<string> {
     assertValidKey(key);
+    if (!this.#signer) throw new Error('this blob store has no URL signer');
     return this.#signer.sign(key, Math.floor(Date.now() / 1000) + options.expiresInSeconds);
   }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ApiApp, ApiDependencies } from '../env.ts';
@@ -12,7 +12,8 @@ const ASSETS = {
   'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
 } as const;
 
-function swaggerUiDirectory(): string {
+/** The swagger-ui-dist package in node_modules (a bundled deployment ships the files beside itself). */
+export function defaultSwaggerUiDirectory(): string {
   const require = createRequire(import.meta.url);
   return dirname(require.resolve('swagger-ui-dist/package.json'));
 }
@@ -51,24 +52,35 @@ export function registerDocs(app: ApiApp, deps: ApiDependencies): void {
         "Self-hostable image generation and editing with FLUX.1 Kontext. Wire-compatible with BFL's API: " +
         'existing clients work by changing only the base URL. Errors are RFC 9457 problem+json.',
     },
-    servers: [{ url: deps.ctx.settings.publicBaseUrl }],
+    servers: deps.ctx.settings.publicBaseUrl ? [{ url: deps.ctx.settings.publicBaseUrl }] : [],
   });
 
-  const directory = swaggerUiDirectory();
-  const assets = new Map<string, { body: Buffer; type: string }>();
-  for (const [name, type] of Object.entries(ASSETS)) {
-    assets.set(name, { body: readFileSync(join(directory, name)), type });
-  }
-  assets.set('docs-init.js', { body: Buffer.from(DOCS_INIT), type: 'text/javascript; charset=utf-8' });
+  // Read on first request, not at start: 1.5 MB that a cold start (Lambda) should not pay for.
+  const directory = deps.swaggerUiDirectory ?? defaultSwaggerUiDirectory();
+  const assets = new Map<string, Promise<{ body: Buffer; type: string }>>();
+  assets.set('docs-init.js', Promise.resolve({ body: Buffer.from(DOCS_INIT), type: 'text/javascript; charset=utf-8' }));
+  const loadAsset = (name: string) => {
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name as keyof typeof ASSETS] : undefined;
+    if (!type) return assets.get(name);
+    let loading = assets.get(name);
+    if (!loading) {
+      loading = readFile(join(directory, name)).then((body) => ({ body, type }));
+      // A failed read is not cached, so a transient error does not break the docs for good.
+      loading.catch(() => assets.delete(name));
+      assets.set(name, loading);
+    }
+    return loading;
+  };
 
   app.get('/docs', (c) =>
     c.html(DOCS_PAGE, 200, {
       'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
     }),
   );
-  app.get('/docs/assets/:name', (c) => {
-    const asset = assets.get(c.req.param('name'));
-    if (!asset) return c.notFound();
+  app.get('/docs/assets/:name', async (c) => {
+    const loading = loadAsset(c.req.param('name'));
+    if (!loading) return c.notFound();
+    const asset = await loading;
     return c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' });
   });
 }

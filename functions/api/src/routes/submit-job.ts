@@ -32,7 +32,7 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
     app.openapi(route, async (c) => {
       const auth = c.get('auth');
       const request = c.req.valid('json');
-      const answer = await answerSubmit(c, deps.ctx, auth, () =>
+      const answer = await answerSubmit(c, deps, auth, () =>
         submitJob({ ctx: deps.ctx, input: { auth, modelId: profile.id, request, requestId: c.get('requestId') } }),
       );
       return c.json(answer, 200);

@@ -2,6 +2,7 @@ import { isId, ProblemError, type GetResultResponse } from '@kontext/core';
 import { cancelJob as cancelJobRow, findJob } from '@kontext/db';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
+import { relayJobWebhooks } from '../webhooks/relay-webhooks.ts';
 import { presentJobResult } from './present-job-result.ts';
 
 /**
@@ -19,6 +20,7 @@ export async function cancelJob({ ctx, input }: VerbArgs<{ auth: AuthenticatedKe
       extensions: { job_status: (await findJob(ctx.db, job.id))?.status ?? job.status },
     });
   }
+  await relayJobWebhooks(ctx, job.id);
   const result = await presentJobResult(ctx, job.tenantId, job.id);
   if (!result) throw new ProblemError('not_found', `no job ${input.jobId}`);
   return result;

@@ -1,6 +1,7 @@
 import { isTerminal } from '@kontext/core';
 import { claimJob as claimJobRow, findJob, type JobRow, type WorkerLease } from '@kontext/db';
 import type { VerbArgs } from '../context.ts';
+import { relayJobWebhooks } from '../webhooks/relay-webhooks.ts';
 
 export type ClaimOutcome =
   | { claimed: true; job: JobRow; lease: WorkerLease }
@@ -13,6 +14,7 @@ export type ClaimOutcome =
 export async function claimJob({ ctx, input }: VerbArgs<{ jobId: string; workerId: string }>): Promise<ClaimOutcome> {
   const job = await claimJobRow(ctx.db, { ...input, leaseSeconds: ctx.settings.leaseSeconds });
   if (job) {
+    await relayJobWebhooks(ctx, job.id);
     return { claimed: true, job, lease: { jobId: job.id, workerId: input.workerId, attempt: job.attempts } };
   }
   const current = await findJob(ctx.db, input.jobId);

@@ -4,6 +4,7 @@ import { insertOutputAsset, markJobSucceeded, type JobRow, type WorkerLease } fr
 import { outputImageKey, thumbnailKeyFor } from '@kontext/storage';
 import { makeThumbnail } from '../images/make-thumbnail.ts';
 import type { VerbArgs } from '../context.ts';
+import { relayJobWebhooks } from '../webhooks/relay-webhooks.ts';
 
 export interface CompleteJobInput {
   lease: WorkerLease;
@@ -63,6 +64,7 @@ export async function completeJob({ ctx, input }: VerbArgs<CompleteJobInput>): P
       if (!updated) throw new LeaseLost();
       return updated;
     });
+    await relayJobWebhooks(ctx, job.id);
     return { completed: true, job, assetId };
   } catch (error) {
     if (!(error instanceof LeaseLost) && !isUniqueViolation(error)) throw error;

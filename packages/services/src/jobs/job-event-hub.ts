@@ -1,12 +1,19 @@
 import { JOB_EVENTS_CHANNEL } from '@kontext/core';
 import type postgres from 'postgres';
 
+/** Signals that a job may have changed; subscribers re-read the database when woken. */
+export interface JobEventSource {
+  /** Calls `onChange` whenever the job (may have) changed, until the returned function is called. */
+  subscribe(jobId: string, onChange: () => void): Promise<() => void>;
+  close(): Promise<void>;
+}
+
 /**
  * One LISTEN per process for job changes (the database notifies the job id on every status or
  * progress change), fanned out to whoever waits on that job: live status streams and submits that
  * asked to wait. Subscribers re-read the database when woken; a notification carries no state.
  */
-export class JobEventHub {
+export class JobEventHub implements JobEventSource {
   readonly #sql: postgres.Sql;
   readonly #subscribers = new Map<string, Set<() => void>>();
   #listening: Promise<{ unlisten(): Promise<void> }> | undefined;
@@ -34,5 +41,32 @@ export class JobEventHub {
     const listening = this.#listening;
     this.#listening = undefined;
     if (listening) await (await listening).unlisten().catch(() => {});
+  }
+}
+
+/**
+ * Wakes every subscriber on a fixed interval instead of listening: for processes that cannot hold
+ * a LISTEN connection (Lambda through RDS Proxy). Costs one re-read per subscriber per interval.
+ */
+export class PollingJobEvents implements JobEventSource {
+  readonly #intervalMs: number;
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+  }
+
+  async subscribe(_jobId: string, onChange: () => void): Promise<() => void> {
+    const timer = setInterval(onChange, this.#intervalMs);
+    this.#timers.add(timer);
+    return () => {
+      clearInterval(timer);
+      this.#timers.delete(timer);
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers.clear();
   }
 }

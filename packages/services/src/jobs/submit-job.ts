@@ -49,6 +49,8 @@ const RANDOM_SEED_BOUND = 2 ** 32;
  */
 export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promise<SubmitJobResult> {
   const { request, auth } = input;
+  const { publicBaseUrl } = ctx.settings;
+  if (!publicBaseUrl) throw new ProblemError('internal', 'this process has no public base URL, so it cannot accept submits', { retryable: false });
   const profile = findProfile(ctx.catalog, input.modelId);
   if (!profile) throw new ProblemError('not_found', `unknown model ${input.modelId}`);
   requireScope(auth, 'jobs:write');
@@ -186,7 +188,7 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
     jobId,
     response: {
       id: jobId,
-      polling_url: `${ctx.settings.publicBaseUrl}/v1/get_result?id=${jobId}`,
+      polling_url: `${publicBaseUrl}/v1/get_result?id=${jobId}`,
       cost: price,
       input_mp: round(inputMegapixels, 4),
       output_mp: round(outputMegapixels, 4),

@@ -2,6 +2,7 @@ import { jobQueueName } from '@kontext/core';
 import { findStaleDispatches, sweepExpiredJobs } from '@kontext/db';
 import type { VerbArgs } from '../context.ts';
 import { relayDispatch } from './relay-dispatch.ts';
+import { relayWebhooks } from '../webhooks/relay-webhooks.ts';
 
 export interface SweepReport {
   requeued: number;
@@ -27,6 +28,8 @@ export async function sweepJobs({ ctx }: VerbArgs<Record<string, never>>): Promi
   for (const job of stale) {
     if (await relayDispatch({ ctx, input: { jobId: job.jobId, queue: jobQueueName(job.enginePool) } })) relayed++;
   }
+  // Jobs failed here emit webhooks too; relay them now rather than on the next maintenance run.
+  if (swept.failedLeases.length + swept.expiredQueued.length > 0) await relayWebhooks({ ctx, input: {} });
   const report = {
     requeued: swept.requeued.length,
     failedLeases: swept.failedLeases.length,

@@ -3,6 +3,7 @@ import { listDeliveries, requeueDelivery } from '@kontext/db';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
 import { presentDelivery, type PublicWebhookDelivery } from './present-webhooks.ts';
+import { relayJobWebhooks } from './relay-webhooks.ts';
 
 export async function listWebhookDeliveries({
   ctx,
@@ -36,6 +37,7 @@ export async function redeliverWebhook({ ctx, input }: VerbArgs<{ auth: Authenti
   requireScope(input.auth, 'webhooks:write');
   const row = isId('webhookMessage', input.id) ? await requeueDelivery(ctx.db, input.auth.tenantId, input.id) : undefined;
   if (!row) throw new ProblemError('not_found', `no webhook delivery ${input.id}`);
+  await relayJobWebhooks(ctx, row.jobId);
   const [listed] = await listDeliveries(ctx.db, { tenantId: input.auth.tenantId, id: row.id, limit: 1 });
   return presentDelivery(row, listed?.attempts ?? []);
 }

@@ -31,7 +31,7 @@ export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
     const auth = c.get('auth');
     const jobId = c.req.valid('param').id;
     const request = c.req.valid('json');
-    const answer = await answerSubmit(c, deps.ctx, auth, () =>
+    const answer = await answerSubmit(c, deps, auth, () =>
       continueEdit({ ctx: deps.ctx, input: { auth, jobId, request, requestId: c.get('requestId') } }),
     );
     return c.json(answer, 200);

@@ -13,6 +13,8 @@ import { JobParamsSchema } from './job-params.ts';
 
 const KEEP_ALIVE_MS = 15_000;
 const BATCH = 100;
+/** How soon a client reconnects after a bounded stream ends (the SSE `retry` field). */
+const RECONNECT_MS = 500;
 
 const QuerySchema = z.object({
   last_event_id: z.coerce.number().int().min(0).optional().openapi({ param: { name: 'last_event_id', in: 'query' } }),
@@ -26,7 +28,8 @@ export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
     summary: 'Live status (Server-Sent Events)',
     description:
       '`status` and `progress` events in order, resumable with Last-Event-ID, keep-alive comments every 15 s; the stream ' +
-      'ends after the terminal status. Needs jobs:read.',
+      'ends after the terminal status. Behind a gateway with a response timeout (AWS) the stream also ends after a bounded ' +
+      'time with a `retry` hint; reconnect with Last-Event-ID to continue. Needs jobs:read.',
     request: { params: JobParamsSchema, query: QuerySchema },
     responses: {
       200: { description: 'The event stream.', content: { 'text/event-stream': { schema: z.string() } } },
@@ -53,11 +56,14 @@ export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
       unsubscribe();
       throw error;
     }
+    // Behind a gateway that buffers responses, the stream ends in time and the client resumes.
+    const endsAt = deps.maxStreamSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + deps.maxStreamSeconds * 1000;
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => wake());
       let after = resumeFrom;
       let batch = first;
       try {
+        if (Number.isFinite(endsAt)) await stream.write(`retry: ${RECONNECT_MS}\n\n`);
         for (;;) {
           for (const event of batch.events) {
             await stream.writeSSE({ id: String(event.id), event: event.event, data: JSON.stringify(event.data) });
@@ -66,14 +72,17 @@ export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
           }
           if (batch.finished && batch.events.length === 0) return;
           if (batch.events.length < BATCH && !changed) {
+            const remaining = endsAt - Date.now();
+            if (remaining <= 0) return;
             const timedOut = await new Promise<boolean>((resolve) => {
-              const timer = setTimeout(() => resolve(true), KEEP_ALIVE_MS);
+              const timer = setTimeout(() => resolve(true), Math.min(KEEP_ALIVE_MS, remaining));
               wake = () => {
                 clearTimeout(timer);
                 resolve(false);
               };
             });
             if (stream.aborted) return;
+            if (Date.now() >= endsAt) return;
             if (timedOut) await stream.write(': keep-alive\n\n');
           }
           changed = false;

@@ -1,0 +1,83 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { connectDatabase, type DatabaseHandle } from '@kontext/db';
+import { SqsQueue } from '@kontext/queue';
+import { createLogger, createServiceContext, type Logger, type PlatformSettingsInput, type ServiceContext, type ServiceContextOptions } from '@kontext/services';
+import { S3BlobStore } from '@kontext/storage';
+import { resolveDatabaseUrl } from './database-url.ts';
+import type { CloudEnvironment } from './environment.ts';
+
+export interface CloudRuntimeOptions {
+  /** Shown in logs and pg_stat_activity: api, dispatcher, maintenance, worker. */
+  service: string;
+  /** The platform settings, or a function that reads what they need from Secrets Manager first. */
+  settings?: PlatformSettingsInput | ((secrets: SecretsManagerClient) => Promise<PlatformSettingsInput>);
+  /** Listening needs a session of its own; behind RDS Proxy the Lambdas poll instead. */
+  jobEventSignals?: ServiceContextOptions['jobEventSignals'];
+  log?: Logger;
+}
+
+export interface CloudRuntime {
+  ctx: ServiceContext;
+  database: DatabaseHandle;
+  log: Logger;
+  secrets: () => SecretsManagerClient;
+  close(): Promise<void>;
+}
+
+/**
+ * The services wired to AWS: Aurora through RDS Proxy, S3 for blobs, SQS for jobs and webhook
+ * deliveries. Built once per process (a Lambda's cold start, a container's start) and reused.
+ * Jobs reach SQS through the outbox and webhook deliveries are relayed to their queue, since no
+ * process here can share a transaction with the queue or listen to the outbox.
+ */
+export async function openCloudRuntime(env: CloudEnvironment, options: CloudRuntimeOptions): Promise<CloudRuntime> {
+  const log = options.log ?? createLogger({ level: env.LOG_LEVEL, base: { service: options.service } });
+  let secretsClient: SecretsManagerClient | undefined;
+  const secrets = () => {
+    secretsClient ??= new SecretsManagerClient({
+      region: env.AWS_REGION,
+      ...(env.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}),
+    });
+    return secretsClient;
+  };
+  const database = connectDatabase(await resolveDatabaseUrl(env, secrets), {
+    applicationName: `kontext-${options.service}`,
+    maxConnections: env.DATABASE_MAX_CONNECTIONS,
+    // RDS Proxy multiplexes connections; named prepared statements would pin each client to one.
+    preparedStatements: false,
+  });
+  const s3 = new S3Client({
+    region: env.AWS_REGION,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}),
+  });
+  const sqs = new SQSClient({ region: env.AWS_REGION, ...(env.AWS_ENDPOINT_URL_SQS ? { endpoint: env.AWS_ENDPOINT_URL_SQS } : {}) });
+  const queue = new SqsQueue({ client: sqs, namePrefix: env.QUEUE_NAME_PREFIX });
+  const settings = typeof options.settings === 'function' ? await options.settings(secrets()) : (options.settings ?? {});
+  const ctx = createServiceContext({
+    db: database.db,
+    storage: new S3BlobStore({ client: s3, bucket: env.BUCKET_NAME, keyPrefix: env.BUCKET_KEY_PREFIX }),
+    queue,
+    settings: { ...settings, webhooks: { ...settings.webhooks, claimSeconds: env.WEBHOOK_CLAIM_SECONDS } },
+    log,
+    jobDispatch: 'outbox',
+    webhookDelivery: 'queue',
+    ...(options.jobEventSignals ? { jobEventSignals: options.jobEventSignals } : {}),
+  });
+  return {
+    ctx,
+    database,
+    log,
+    secrets,
+    close: async () => {
+      await ctx.jobEvents.close();
+      await queue.close();
+      await database.close();
+      s3.destroy();
+      sqs.destroy();
+      secretsClient?.destroy();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export { CloudEnvironmentSchema, type CloudEnvironment } from './environment.ts';
+export { readSecretString, resolveDatabaseUrl } from './database-url.ts';
+export { openCloudRuntime, type CloudRuntime, type CloudRuntimeOptions } from './cloud-runtime.ts';

@@ -1,0 +1,222 @@
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { findFreePort } from '@kontext/local';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import sharp from 'sharp';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../harness/api-client.ts';
+import { createCloudFixture, type CloudFixture } from '../harness/cloud.ts';
+import { pngImage } from '../harness/images.ts';
+import { serveLambdaOverHttp, type HttpApiHandler, type LambdaBridge } from '../harness/lambda-bridge.ts';
+import { spawnNode, type SpawnedProcess } from '../harness/processes.ts';
+import { WebhookReceiver } from '../harness/receiver.ts';
+
+// The cloud composition end to end, over the real wire protocols: the API served by its Lambda
+// handler (API Gateway v2 events), jobs through SQS and images in S3 (the protocol servers), the
+// worker container's entry point with the preview engine, and webhooks relayed through the
+// webhooks queue to the dispatcher Lambda. Only AWS itself is replaced, by moto and s3rver.
+
+let fixture: CloudFixture;
+let bridge: LambdaBridge;
+let worker: SpawnedProcess;
+let healthPort: number;
+let receiver: WebhookReceiver;
+let dispatch: (event: SQSEvent) => Promise<SQSBatchResponse>;
+let maintain: () => Promise<{ passes: number }>;
+let admin: ApiClient;
+let api: ApiClient;
+
+beforeAll(async () => {
+  fixture = await createCloudFixture();
+  // A lost relay is relayed again after 2 s instead of a minute.
+  fixture.env.WEBHOOK_CLAIM_SECONDS = '2';
+  receiver = await new WebhookReceiver().start();
+  // What the CDK app sets on each function, pointed at the protocol servers.
+  Object.assign(process.env, fixture.env, {
+    PUBLIC_BASE_URL: 'https://api.kontext.test',
+    // The receiver listens on loopback; in AWS private targets are always refused.
+    ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
+  });
+  const apiLambda = (await import('@kontext/api/lambda')) as { handler: HttpApiHandler };
+  dispatch = ((await import('@kontext/dispatcher/lambda')) as { handler: typeof dispatch }).handler;
+  maintain = ((await import('@kontext/maintenance/lambda')) as { handler: typeof maintain }).handler;
+  bridge = await serveLambdaOverHttp(apiLambda.handler);
+
+  healthPort = await findFreePort();
+  worker = spawnNode('gpu-worker/src/main.ts', {
+    ...fixture.env,
+    BACKEND: 'aws',
+    ENGINE: 'preview',
+    ENGINE_POOL: 'kontext-dev',
+    HEALTH_PORT: String(healthPort),
+    LOG_LEVEL: 'info',
+  });
+  await worker.waitForOutput(/worker ready/, 30_000);
+
+  admin = new ApiClient(bridge.url, fixture.adminToken, 'admin');
+  const tenant = await admin.request<{ id: string }>('POST', '/admin/v1/tenants', { json: { name: 'Cloud', credits: 1000 } });
+  expect(tenant.status).toBe(201);
+  const key = await admin.request<{ key: string }>('POST', `/admin/v1/tenants/${tenant.body.id}/keys`, { json: { name: 'cloud' } });
+  expect(key.status).toBe(201);
+  api = new ApiClient(bridge.url, key.body.key);
+}, 120_000);
+
+afterAll(async () => {
+  if (worker && worker.child.exitCode === null) {
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+  }
+  await bridge?.close();
+  await receiver?.stop();
+  await fixture?.close();
+});
+
+/** Everything currently on a queue, as the SQS event a Lambda event source would hand over. */
+async function drainToEvent(logical: string, waitSeconds = 5): Promise<SQSEvent> {
+  const url = fixture.queueUrl(logical);
+  const messages: Message[] = [];
+  const deadline = Date.now() + waitSeconds * 1000;
+  while (Date.now() < deadline) {
+    const received = await fixture.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+    );
+    messages.push(...(received.Messages ?? []));
+    if (messages.length > 0 && (received.Messages ?? []).length === 0) break;
+  }
+  // The event source deletes what the function did not report as failed; so does this helper.
+  for (const message of messages) await fixture.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
+  return {
+    Records: messages.map((message) => ({
+      messageId: message.MessageId!,
+      receiptHandle: message.ReceiptHandle!,
+      body: message.Body!,
+      attributes: {
+        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+        SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+        SenderId: message.Attributes?.SenderId ?? 'test',
+        ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: message.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:${fixture.queuePrefix}${logical}`,
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+async function visibleMessages(logical: string): Promise<number> {
+  const attributes = await fixture.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: fixture.queueUrl(logical), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+describe('the cloud composition', () => {
+  it('submit through the Lambda API -> SQS -> worker -> S3 -> Ready, and the sample downloads', async () => {
+    const input = await pngImage({ width: 640, height: 480, seed: 5 });
+    const submitted = await api.submit({ prompt: 'make it dusk', input_image: input.toString('base64'), seed: 7 });
+    expect(submitted.status).toBe(200);
+    expect(submitted.body.polling_url).toBe(`https://api.kontext.test/v1/get_result?id=${submitted.body.id}`);
+
+    const result = await api.waitForResult(submitted.body.id, { timeoutMs: 30_000 });
+    expect(result).toMatchObject({ status: 'Ready', details: { engine: 'preview-cpu/1', status: 'succeeded' } });
+    // A presigned S3 URL, fetched like any client would.
+    const sample = new URL(result.result!.sample);
+    expect(sample.searchParams.get('X-Amz-Signature')).toBeTruthy();
+    const download = await fetch(sample);
+    expect(download.status).toBe(200);
+    const metadata = await sharp(Buffer.from(await download.arrayBuffer())).metadata();
+    expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({
+      format: 'png',
+      width: result.details!.width,
+      height: result.details!.height,
+    });
+
+    // Input, output and thumbnail are objects under the tenant's prefix; the jobs queue is empty.
+    const listed = await fixture.s3.send(new ListObjectsV2Command({ Bucket: fixture.bucket, Prefix: 'tenants/' }));
+    const keys = (listed.Contents ?? []).map((object) => object.Key!);
+    expect(keys.some((key) => /\/inputs\/[0-9a-f]{64}\.png$/.test(key))).toBe(true);
+    expect(keys.some((key) => key.includes(`/outputs/${submitted.body.id}/1.png`))).toBe(true);
+    expect(keys.some((key) => key.includes(`/outputs/${submitted.body.id}/1.thumb.jpg`))).toBe(true);
+    expect(await visibleMessages('jobs-kontext-dev')).toBe(0);
+
+    // The handler saw real HTTP API v2 events.
+    const event = bridge.events.find((e) => e.rawPath === '/v1/flux-kontext-dev');
+    expect(event).toMatchObject({ version: '2.0', routeKey: '$default', requestContext: { http: { method: 'POST' } } });
+  });
+
+  it('the worker container answers its health check', async () => {
+    const health = await fetch(`http://127.0.0.1:${healthPort}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ready', engine: 'preview-cpu/1', loops: 1, loopsRunning: 1 });
+  });
+
+  it('webhooks go through the webhooks queue to the dispatcher Lambda, signed, once, and retried by a delayed message', async () => {
+    const created = await api.request<{ id: string; secret: string }>('POST', '/v1/webhooks/endpoints', {
+      json: { url: receiver.url('/cloud'), events: ['job.succeeded'] },
+    });
+    expect(created.status).toBe(201);
+    // The first attempt fails, so the retry path runs too.
+    receiver.script('/cloud', (_request, count) => ({ status: count === 1 ? 503 : 200 }));
+
+    const submitted = await api.submit({ prompt: 'notify me', seed: 3 });
+    expect((await api.waitForResult(submitted.body.id, { timeoutMs: 30_000 })).status).toBe('Ready');
+
+    // The worker relayed the delivery right after completing the job.
+    const first = await drainToEvent('webhooks');
+    expect(first.Records).toHaveLength(1);
+    expect(await dispatch(first)).toEqual({ batchItemFailures: [] });
+    expect(receiver.on('/cloud')).toHaveLength(1);
+
+    // A duplicate of the same message delivers nothing: its token was spent.
+    expect(await dispatch(first)).toEqual({ batchItemFailures: [] });
+    expect(receiver.on('/cloud')).toHaveLength(1);
+
+    // The retry is a delayed message (5 s +-10%), not a wait for maintenance.
+    const retry = await drainToEvent('webhooks', 12);
+    expect(retry.Records).toHaveLength(1);
+    expect(await dispatch(retry)).toEqual({ batchItemFailures: [] });
+    const [failed, delivered] = receiver.on('/cloud');
+    expect(delivered!.headers['webhook-id']).toBe(failed!.headers['webhook-id']);
+    const verified = new Webhook(created.body.secret).verify(delivered!.body, delivered!.headers as Record<string, string>);
+    expect(verified).toMatchObject({ type: 'job.succeeded', id: submitted.body.id, status: 'Ready' });
+  });
+
+  it('maintenance relays a delivery whose queue message was lost, once its claim lapses', async () => {
+    await api.request('POST', '/v1/webhooks/endpoints', { json: { url: receiver.url('/lost'), events: ['job.succeeded'] } });
+    const submitted = await api.submit({ prompt: 'lost message', seed: 5 });
+    expect((await api.waitForResult(submitted.body.id, { timeoutMs: 30_000 })).status).toBe('Ready');
+    // Both endpoints got a relay; drop them all, as if the sends had been lost.
+    const lost = await drainToEvent('webhooks');
+    expect(lost.Records.length).toBeGreaterThanOrEqual(1);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+
+    expect((await maintain()).passes).toBeGreaterThanOrEqual(1);
+    const relayed = await drainToEvent('webhooks');
+    expect(relayed.Records).toHaveLength(lost.Records.length);
+    // The lost messages' tokens are void; only the relayed ones deliver.
+    expect(await dispatch(lost)).toEqual({ batchItemFailures: [] });
+    expect(receiver.on('/lost')).toHaveLength(0);
+    expect(await dispatch(relayed)).toEqual({ batchItemFailures: [] });
+    expect(receiver.on('/lost')).toHaveLength(1);
+  });
+
+  it('live status through the gateway is a bounded stream that tells the client to reconnect', async () => {
+    const submitted = await api.submit({ prompt: 'stream me' });
+    await api.waitForResult(submitted.body.id, { timeoutMs: 30_000 });
+    const response = await api.request('GET', `/v1/jobs/${submitted.body.id}/events`);
+    expect(response.status).toBe(200);
+    expect(response.text).toMatch(/^retry: 500\n\n/);
+    expect(response.text).toContain('event: status');
+    expect(response.text).toContain('"status":"succeeded"');
+  });
+
+  it('the worker hands nothing back on SIGTERM when idle and exits cleanly', async () => {
+    worker.child.kill('SIGTERM');
+    const exit = await worker.exited;
+    expect(exit.code).toBe(0);
+    expect(worker.output()).toContain('worker stopping');
+  });
+});
