@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { Engine } from './engine.ts';
-import type { WorkerAgent } from './agent.ts';
 
 export interface WorkerHealth {
   status: 'ready' | 'starting' | 'draining' | 'failed';
@@ -15,7 +14,7 @@ export interface WorkerHealth {
  * receive loop runs. Starting (model loading) and draining (SIGTERM) are not ready; a failed
  * engine or a dead loop is, so the orchestrator replaces the task.
  */
-export function workerHealth(engine: Engine, agents: readonly WorkerAgent[], draining: boolean): WorkerHealth {
+export function workerHealth(engine: Pick<Engine, 'id' | 'health'>, agents: readonly { running: boolean }[], draining: boolean): WorkerHealth {
   const engineHealth = engine.health();
   const loopsRunning = agents.filter((agent) => agent.running).length;
   const base = { engine: engine.id, loops: agents.length, loopsRunning };

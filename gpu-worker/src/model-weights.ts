@@ -31,6 +31,13 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   return { bucket: match[1]!, prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
 }
 
+/** Where an object's name (its key below the prefix) lands; refuses names that would leave `root`. */
+export function weightsPathFor(root: string, name: string): string {
+  const path = resolve(root, name);
+  if (!path.startsWith(`${root}${sep}`) || relative(root, path) === MANIFEST) throw new Error(`refusing weights key ${JSON.stringify(name)}`);
+  return path;
+}
+
 /**
  * Mirrors every object under an S3 prefix into a directory. A file whose size and ETag match what
  * was last fetched is kept; anything else is downloaded to a temporary name and renamed into
@@ -52,10 +59,8 @@ export async function syncModelWeights(options: { client: S3Client; uri: string;
     const page = await options.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
     for (const object of page.Contents ?? []) {
       if (!object.Key || object.Key.endsWith('/')) continue;
-      const name = object.Key.slice(prefix.length);
-      const path = resolve(root, name);
       // A key like `../x` must not write outside the weights directory.
-      if (!path.startsWith(`${root}${sep}`) || relative(root, path) === MANIFEST) throw new Error(`refusing weights key ${object.Key}`);
+      const path = weightsPathFor(root, object.Key.slice(prefix.length));
       objects.push({ key: object.Key, path, etag: object.ETag ?? '', size: object.Size ?? 0 });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;

@@ -1,25 +1,33 @@
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { findFreePort } from '@kontext/local';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import sharp from 'sharp';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildLambdaBundles, LAMBDA_BUNDLES, WORKER_BUNDLE } from '../../infra/src/lambda-bundles.ts';
 import { ApiClient } from '../harness/api-client.ts';
 import { createCloudFixture, type CloudFixture } from '../harness/cloud.ts';
+import { createTestDatabase } from '../harness/database.ts';
 import { pngImage } from '../harness/images.ts';
 import { serveLambdaOverHttp, type HttpApiHandler, type LambdaBridge } from '../harness/lambda-bridge.ts';
-import { spawnNode, type SpawnedProcess } from '../harness/processes.ts';
+import { spawnCommand, type SpawnedProcess } from '../harness/processes.ts';
 import { WebhookReceiver } from '../harness/receiver.ts';
 
-// The cloud composition end to end, over the real wire protocols: the API served by its Lambda
-// handler (API Gateway v2 events), jobs through SQS and images in S3 (the protocol servers), the
-// worker container's entry point with the preview engine, and webhooks relayed through the
-// webhooks queue to the dispatcher Lambda. Only AWS itself is replaced, by moto and s3rver.
+// The cloud composition end to end, over the real wire protocols and with the deployed artifacts:
+// the API Lambda's bundle served through API Gateway v2 events, jobs through SQS and images in S3
+// (the protocol servers), the worker container's bundle with the preview engine, and webhooks
+// relayed through the webhooks queue to the dispatcher Lambda's bundle. Only AWS is replaced, by
+// moto and s3rver.
 
 let fixture: CloudFixture;
 let bridge: LambdaBridge;
 let worker: SpawnedProcess;
+let bundleDirectory: string | undefined;
 let healthPort: number;
 let receiver: WebhookReceiver;
 let dispatch: (event: SQSEvent) => Promise<SQSBatchResponse>;
@@ -28,7 +36,7 @@ let admin: ApiClient;
 let api: ApiClient;
 
 beforeAll(async () => {
-  fixture = await createCloudFixture();
+  fixture = await createCloudFixture({ motoEndpoint: inject('motoEndpoint'), s3Endpoint: inject('s3Endpoint'), database: await createTestDatabase() });
   // A lost relay is relayed again after 2 s instead of a minute.
   fixture.env.WEBHOOK_CLAIM_SECONDS = '2';
   receiver = await new WebhookReceiver().start();
@@ -38,13 +46,16 @@ beforeAll(async () => {
     // The receiver listens on loopback; in AWS private targets are always refused.
     ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
   });
-  const apiLambda = (await import('@kontext/api/lambda')) as { handler: HttpApiHandler };
-  dispatch = ((await import('@kontext/dispatcher/lambda')) as { handler: typeof dispatch }).handler;
-  maintain = ((await import('@kontext/maintenance/lambda')) as { handler: typeof maintain }).handler;
+  bundleDirectory = await mkdtemp(join(tmpdir(), 'kontext-bundles-'));
+  const bundles = await buildLambdaBundles({ outDir: bundleDirectory, bundles: { ...LAMBDA_BUNDLES, ...WORKER_BUNDLE } });
+  const entry = (name: string) => join(bundles.find((bundle) => bundle.name === name)!.directory, 'index.mjs');
+  const apiLambda = (await import(pathToFileURL(entry('api')).href)) as { handler: HttpApiHandler };
+  dispatch = ((await import(pathToFileURL(entry('dispatcher')).href)) as { handler: typeof dispatch }).handler;
+  maintain = ((await import(pathToFileURL(entry('maintenance')).href)) as { handler: typeof maintain }).handler;
   bridge = await serveLambdaOverHttp(apiLambda.handler);
 
   healthPort = await findFreePort();
-  worker = spawnNode('gpu-worker/src/main.ts', {
+  worker = spawnCommand(process.execPath, ['--enable-source-maps', entry('worker')], {
     ...fixture.env,
     BACKEND: 'aws',
     ENGINE: 'preview',
@@ -70,6 +81,7 @@ afterAll(async () => {
   await bridge?.close();
   await receiver?.stop();
   await fixture?.close();
+  if (bundleDirectory) await rm(bundleDirectory, { recursive: true, force: true });
 });
 
 /** Everything currently on a queue, as the SQS event a Lambda event source would hand over. */
@@ -145,6 +157,23 @@ describe('the cloud composition', () => {
     // The handler saw real HTTP API v2 events.
     const event = bridge.events.find((e) => e.rawPath === '/v1/flux-kontext-dev');
     expect(event).toMatchObject({ version: '2.0', routeKey: '$default', requestContext: { http: { method: 'POST' } } });
+  });
+
+  it('the API bundle serves its OpenAPI document and the Swagger UI files shipped beside it', async () => {
+    const openapi = await api.request<{ servers: { url: string }[] }>('GET', '/openapi.json');
+    expect(openapi.body.servers).toEqual([{ url: 'https://api.kontext.test' }]);
+    const css = await api.request('GET', '/docs/assets/swagger-ui.css');
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toContain('text/css');
+  });
+
+  it('the API bundle refuses a bad request with the field at fault (zod, bundled with English messages only)', async () => {
+    const refused = await api.request<{ status: number; errors: { field: string; message: string }[] }>('POST', '/v1/flux-kontext-dev', {
+      json: { prompt: 'x', steps: 'many' },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'steps', message: expect.stringMatching(/number/i) })]);
   });
 
   it('the worker container answers its health check', async () => {

@@ -4,9 +4,8 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { jobQueueName, PREVIEW_ENGINE_POOL, WEBHOOKS_QUEUE } from '@kontext/core';
 import { deadLetterQueueName, sqsQueueName } from '@kontext/queue';
-import { inject } from 'vitest';
 import { TEST_AWS_CREDENTIALS, TEST_AWS_REGION } from './aws-servers.ts';
-import { createTestDatabase, type TestDatabase } from './database.ts';
+import type { TestDatabase } from './database.ts';
 
 // One isolated "AWS account" per test file on the protocol servers the harness runs: a database
 // cloned from the template, a bucket, the jobs and webhooks queues (each with its DLQ, as the CDK
@@ -28,11 +27,18 @@ export interface CloudFixture {
 
 export const CLOUD_LOGICAL_QUEUES = [jobQueueName('kontext-dev'), jobQueueName(PREVIEW_ENGINE_POOL), WEBHOOKS_QUEUE] as const;
 
-export async function createCloudFixture(options: { maxReceiveCount?: number } = {}): Promise<CloudFixture> {
-  const motoEndpoint = inject('motoEndpoint');
-  const s3Endpoint = inject('s3Endpoint');
+export interface CloudFixtureOptions {
+  /** moto's server (SQS, Secrets Manager) and s3rver (S3); tests take them from the harness. */
+  motoEndpoint: string;
+  s3Endpoint: string;
+  /** A migrated database of its own; dropped by close(). */
+  database: TestDatabase;
+  maxReceiveCount?: number;
+}
+
+export async function createCloudFixture(options: CloudFixtureOptions): Promise<CloudFixture> {
+  const { motoEndpoint, s3Endpoint, database } = options;
   const suffix = randomBytes(4).toString('hex');
-  const database = await createTestDatabase();
   const bucket = `kontext-test-${suffix}`;
   const queuePrefix = `t${suffix}-`;
   const adminToken = randomBytes(24).toString('base64url');

@@ -48,7 +48,9 @@ export function createApp(deps: ApiDependencies): ApiApp {
     defaultHook: (result) => {
       if (!result.success) {
         const location = result.target === 'query' ? 'query' : result.target === 'param' ? 'path' : 'body';
-        throw validationProblem(result.error, location);
+        // The validator hands its hook the raw input too, though the hook's type does not say so.
+        const input: unknown = 'data' in result ? result.data : undefined;
+        throw validationProblem(result.error, location, input);
       }
     },
   });

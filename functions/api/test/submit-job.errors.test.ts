@@ -105,6 +105,13 @@ describe('schema violations -> 422 naming every field', () => {
     await expectProblem(() => platform.api.submit(body), 422, fields);
   });
 
+  it('tells a missing field from one of the wrong type', async () => {
+    const missing = await expectProblem(() => platform.api.submit({ seed: 1 }), 422, ['prompt']);
+    expect(missing.errors).toEqual([{ field: 'prompt', message: 'is required' }]);
+    const wrongType = await expectProblem(() => platform.api.submit({ prompt: 'x', steps: 'many' }), 422, ['steps']);
+    expect(wrongType.errors?.[0]?.message).toMatch(/expected number, received string/);
+  });
+
   it('more image fields than supported are named, never silently dropped', async () => {
     const image = (await pngImage({ width: 8, height: 8 })).toString('base64');
     const problem = await expectProblem(

@@ -1,0 +1,210 @@
+import { join } from 'node:path';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { Alarms } from './alarms.ts';
+import { Api } from './api.ts';
+import type { BacklogScalingOptions } from './backlog-scaling.ts';
+import { Database } from './database.ts';
+import { type LambdaName, REPO_ROOT } from './lambda-bundles.ts';
+import { Maintenance } from './maintenance.ts';
+import { stackSlug } from './naming.ts';
+import { Network } from './network.ts';
+import type { KontextParameters } from './parameters.ts';
+import { Queues, queueNamePrefix } from './queues.ts';
+import { SchemaMigration } from './schema-migration.ts';
+import { Storage } from './storage.ts';
+import { DISPATCHER_TIMEOUT, WebhookDispatcher } from './webhook-dispatcher.ts';
+import { MODELS_HOST_PATH, WorkerCluster } from './worker-cluster.ts';
+import type { WorkerImages } from './worker-images.ts';
+import { WorkerService } from './worker-service.ts';
+
+/**
+ * GPU workers: a Kontext edit takes tens of seconds on one GPU, while a task on a fresh instance
+ * needs several minutes (boot, a multi-GB image pull, the weights sync, the model load). Capacity
+ * is added once three jobs wait per running task (faster with a deeper queue), new tasks get five
+ * minutes to arrive before more are asked for, and a GPU is given back after 15 idle minutes.
+ */
+export const GPU_SCALING: BacklogScalingOptions = {
+  scaleOutSteps: [
+    { backlogPerTask: 3, addTasks: 1 },
+    { backlogPerTask: 10, addTasks: 2 },
+    { backlogPerTask: 25, addTasks: 4 },
+  ],
+  scaleOutCooldown: Duration.minutes(5),
+  scaleInAfter: Duration.minutes(15),
+  scaleInCooldown: Duration.minutes(5),
+};
+
+/**
+ * Preview workers: Fargate starts a task in about a minute and a preview job takes well under a
+ * second, so a second task only pays for a real backlog, and an idle one costs little to keep.
+ */
+export const PREVIEW_SCALING: BacklogScalingOptions = {
+  scaleOutSteps: [{ backlogPerTask: 20, addTasks: 1 }],
+  scaleOutCooldown: Duration.minutes(2),
+  scaleInAfter: Duration.minutes(15),
+  scaleInCooldown: Duration.minutes(5),
+};
+
+export interface KontextStackProps extends StackProps {
+  readonly parameters: KontextParameters;
+  /** The four functions' code: real bundles from the app, dummy assets in template tests. */
+  readonly lambdaCode: Readonly<Record<LambdaName, lambda.Code>>;
+  readonly workerImages: WorkerImages;
+  /** Hashed so that a deploy with new migrations re-runs them; default packages/db/migrations. */
+  readonly migrationsDirectory?: string;
+}
+
+/** The whole platform on AWS: network, data, queues, API, dispatcher, maintenance, workers, alarms. */
+export class KontextStack extends Stack {
+  readonly network: Network;
+  readonly storage: Storage;
+  readonly queues: Queues;
+  readonly database: Database;
+  readonly migration: SchemaMigration;
+  readonly api: Api;
+  readonly dispatcher: WebhookDispatcher;
+  readonly maintenance: Maintenance;
+  readonly workers: WorkerCluster;
+  readonly gpuWorker: WorkerService;
+  readonly previewWorker: WorkerService;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: KontextStackProps) {
+    super(scope, id, { description: 'FLUX.1 Kontext API platform', ...props });
+    const p = props.parameters;
+    const logRetention = p.logRetentionDays;
+
+    this.alarms = new Alarms(this, 'Alarms', { email: p.alarmEmail });
+    this.network = new Network(this, 'Network', { natGateways: p.natGateways, logRetention });
+    const { vpc, appSubnets } = this.network;
+    this.storage = new Storage(this, 'Storage', { tenantObjectsExpireDays: p.tenantObjectsExpireDays, accessLogDays: 90 });
+    this.queues = new Queues(this, 'Queues', { queueNamePrefix: queueNamePrefix(this.stackName), dispatcherTimeout: DISPATCHER_TIMEOUT });
+    this.database = new Database(this, 'Database', {
+      clusterIdentifier: `${stackSlug(this.stackName)}-database`,
+      vpc,
+      subnets: this.network.databaseSubnets,
+      minCapacityAcu: p.auroraMinAcu,
+      maxCapacityAcu: p.auroraMaxAcu,
+      deletionProtection: p.deletionProtection,
+      backupRetentionDays: p.backupRetentionDays,
+      logRetention,
+    });
+    // In subnets with egress: the writer is in isolated subnets, Secrets Manager behind the NAT.
+    this.migration = new SchemaMigration(this, 'SchemaMigration', {
+      code: props.lambdaCode.migrate,
+      vpc,
+      subnets: appSubnets,
+      database: this.database,
+      migrationsDirectory: props.migrationsDirectory ?? join(REPO_ROOT, 'packages', 'db', 'migrations'),
+      logRetention,
+    });
+
+    const shared = {
+      vpc,
+      subnets: appSubnets,
+      database: this.database,
+      storage: this.storage,
+      queues: this.queues,
+      logLevel: p.logLevel,
+      logRetention,
+    };
+    this.api = new Api(this, 'Api', {
+      ...shared,
+      code: props.lambdaCode.api,
+      throttleRateLimit: p.apiThrottleRateLimit,
+      throttleBurstLimit: p.apiThrottleBurstLimit,
+    });
+    this.dispatcher = new WebhookDispatcher(this, 'WebhookDispatcher', {
+      ...shared,
+      code: props.lambdaCode.dispatcher,
+      maxConcurrency: p.dispatcherMaxConcurrency,
+    });
+    this.maintenance = new Maintenance(this, 'Maintenance', { ...shared, code: props.lambdaCode.maintenance });
+
+    this.workers = new WorkerCluster(this, 'Workers', {
+      vpc,
+      subnets: appSubnets,
+      gpuInstanceType: p.gpuInstanceType,
+      gpuMaxInstances: p.gpuMaxInstances,
+      gpuRootVolumeGiB: 200,
+      scalingNotifications: this.alarms.topic,
+    });
+    const workerShared = {
+      cluster: this.workers.cluster,
+      vpc,
+      subnets: appSubnets,
+      queueNamePrefix: this.queues.queueNamePrefix,
+      webhooks: this.queues.webhooks,
+      database: this.database,
+      storage: this.storage,
+      logLevel: p.logLevel,
+      logRetention,
+    };
+    this.gpuWorker = new WorkerService(this, 'GpuWorker', {
+      ...workerShared,
+      compute: {
+        kind: 'gpu',
+        capacityProvider: this.workers.gpuCapacityProvider,
+        memoryReservationMiB: 8192,
+        modelsHostPath: MODELS_HOST_PATH,
+      },
+      image: props.workerImages.gpu,
+      enginePool: 'kontext-dev',
+      engine: 'kontext',
+      jobs: this.queues.jobsKontextDev,
+      maxTasks: p.gpuWorkerMaxTasks,
+      scaling: GPU_SCALING,
+      // The most ECS allows; with ten 30-second retries after it, the first model load gets ten minutes.
+      healthCheckStartPeriod: Duration.seconds(300),
+    });
+    this.previewWorker = new WorkerService(this, 'PreviewWorker', {
+      ...workerShared,
+      compute: { kind: 'fargate', cpu: 1024, memoryLimitMiB: 2048 },
+      image: props.workerImages.preview,
+      enginePool: 'preview',
+      engine: 'preview',
+      jobs: this.queues.jobsPreview,
+      maxTasks: p.previewWorkerMaxTasks,
+      scaling: PREVIEW_SCALING,
+      healthCheckStartPeriod: Duration.seconds(60),
+    });
+
+    // Nothing that reads or writes the schema starts before the migrations ran.
+    for (const dependent of [
+      this.api.handler.function,
+      this.dispatcher.handler.function,
+      this.maintenance.handler.function,
+      this.gpuWorker.service,
+      this.previewWorker.service,
+    ]) {
+      dependent.node.addDependency(this.migration.resource);
+    }
+
+    for (const queue of this.queues.all) this.alarms.deadLetters(`${queue.node.id}DeadLetters`, queue);
+    for (const queue of this.queues.jobQueues) {
+      this.alarms.oldestMessage(`${queue.node.id}OldestMessage`, queue, Duration.minutes(p.jobsQueueMaxAgeMinutes));
+    }
+    this.alarms.apiServerErrorRate('ApiServerErrorRate', this.api.httpApi, {
+      percent: p.api5xxRatePercent,
+      minRequests: p.api5xxMinRequests,
+    });
+    this.alarms.workerErrors('GpuWorkerErrors', this.gpuWorker.errorLines, 'The GPU worker logged error lines');
+    this.alarms.workerErrors('PreviewWorkerErrors', this.previewWorker.errorLines, 'The preview worker logged error lines');
+    this.alarms.functionErrors('DispatcherErrors', this.dispatcher.handler.function, 'Webhook dispatcher invocations failed');
+    this.alarms.functionErrors('MaintenanceErrors', this.maintenance.handler.function, 'Maintenance invocations failed');
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API (BFL clients: use it as the base URL)' });
+    new CfnOutput(this, 'AdminTokenSecretArn', {
+      value: this.api.adminToken.secretArn,
+      description: 'The operator token: aws secretsmanager get-secret-value --secret-id <this ARN>',
+    });
+    new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName, description: 'Images and model weights' });
+    new CfnOutput(this, 'ModelWeightsUri', {
+      value: this.storage.modelWeightsUri,
+      description: 'Upload the FLUX.1 Kontext [dev] weights here before the first GPU job',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Alarms and GPU instance events' });
+  }
+}

@@ -1,0 +1,193 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { MAX_STACK_NAME_LENGTH } from './naming.ts';
+
+/** Everything an operator may tune at deploy time, read from CDK context (`cdk.json` or `-c key=value`). */
+export interface KontextParameters {
+  readonly stackName: string;
+  /** EC2 instance type of the GPU workers; one of the NVIDIA GPU families. */
+  readonly gpuInstanceType: string;
+  readonly gpuMaxInstances: number;
+  readonly gpuWorkerMaxTasks: number;
+  readonly previewWorkerMaxTasks: number;
+  readonly natGateways: number;
+  readonly auroraMinAcu: number;
+  readonly auroraMaxAcu: number;
+  readonly deletionProtection: boolean;
+  readonly backupRetentionDays: number;
+  readonly logRetentionDays: RetentionDays;
+  /** Lifecycle backstop for `tenants/` objects; longer than any tenant retention. */
+  readonly tenantObjectsExpireDays: number;
+  readonly apiThrottleRateLimit: number;
+  readonly apiThrottleBurstLimit: number;
+  readonly dispatcherMaxConcurrency: number;
+  readonly jobsQueueMaxAgeMinutes: number;
+  readonly api5xxRatePercent: number;
+  readonly api5xxMinRequests: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly alarmEmail: string | undefined;
+}
+
+export const DEFAULT_PARAMETERS: Omit<KontextParameters, 'alarmEmail'> = {
+  stackName: 'Kontext',
+  gpuInstanceType: 'g6e.xlarge',
+  gpuMaxInstances: 2,
+  gpuWorkerMaxTasks: 2,
+  previewWorkerMaxTasks: 2,
+  natGateways: 1,
+  auroraMinAcu: 0.5,
+  auroraMaxAcu: 4,
+  deletionProtection: true,
+  backupRetentionDays: 7,
+  logRetentionDays: RetentionDays.ONE_MONTH,
+  tenantObjectsExpireDays: 400,
+  apiThrottleRateLimit: 100,
+  apiThrottleBurstLimit: 200,
+  dispatcherMaxConcurrency: 5,
+  jobsQueueMaxAgeMinutes: 15,
+  api5xxRatePercent: 5,
+  api5xxMinRequests: 20,
+  logLevel: 'info',
+};
+
+/**
+ * NVIDIA GPU families whose x86_64 instances run the ECS GPU-optimized AMI (T4, A10G, L4, L40S,
+ * A100, H100, H200). Graviton GPU families (g5g) are left out: the worker image is built for x86_64.
+ */
+export const GPU_INSTANCE_FAMILIES = ['g4dn', 'g5', 'g6', 'g6e', 'gr6', 'p4d', 'p4de', 'p5', 'p5e', 'p5en'] as const;
+
+/** Default tenant retention (days from last use), enforced by the maintenance function. */
+const DEFAULT_TENANT_RETENTION_DAYS = 30;
+
+const RETENTION_DAY_VALUES = new Set<number>(
+  Object.values(RetentionDays).filter((value): value is number => typeof value === 'number'),
+);
+
+/** Thrown with every invalid context value listed, so one failed synth names them all. */
+export class ParameterError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid CDK context (cdk.json "context" or -c key=value):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ParameterError';
+  }
+}
+
+type Raw = unknown;
+
+/** Context values given on the command line arrive as strings, those from cdk.json as JSON values. */
+class ContextReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly node: Node) {}
+
+  private raw(key: string): Raw {
+    return this.node.tryGetContext(key);
+  }
+
+  number(key: string, fallback: number, check: { min: number; max: number; integer?: boolean; step?: number }): number {
+    const raw = this.raw(key);
+    if (raw === undefined || raw === null || raw === '') return fallback;
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+    const kind = check.integer ? 'an integer' : check.step ? `a multiple of ${check.step}` : 'a number';
+    if (
+      !Number.isFinite(value) ||
+      value < check.min ||
+      value > check.max ||
+      (check.integer && !Number.isInteger(value)) ||
+      (check.step !== undefined && !Number.isInteger(value / check.step))
+    ) {
+      this.problems.push(`${key} must be ${kind} from ${check.min} to ${check.max}; got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const raw = this.raw(key);
+    if (raw === undefined || raw === null || raw === '') return fallback;
+    if (raw === true || raw === 'true') return true;
+    if (raw === false || raw === 'false') return false;
+    this.problems.push(`${key} must be true or false; got ${JSON.stringify(raw)}`);
+    return fallback;
+  }
+
+  string(key: string, fallback: string, pattern: RegExp, expectation: string): string {
+    const raw = this.raw(key);
+    if (raw === undefined || raw === null || raw === '') return fallback;
+    if (typeof raw !== 'string' || !pattern.test(raw)) {
+      this.problems.push(`${key} must be ${expectation}; got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return raw;
+  }
+
+  optionalString(key: string, pattern: RegExp, expectation: string): string | undefined {
+    const raw = this.raw(key);
+    if (raw === undefined || raw === null || raw === '') return undefined;
+    if (typeof raw !== 'string' || !pattern.test(raw)) {
+      this.problems.push(`${key} must be ${expectation}; got ${JSON.stringify(raw)}`);
+      return undefined;
+    }
+    return raw;
+  }
+}
+
+const GPU_INSTANCE_TYPE = new RegExp(`^(${GPU_INSTANCE_FAMILIES.join('|')})\\.(\\d*xlarge|large|metal(-\\d+xl)?)$`);
+
+/** Reads and validates every parameter; throws one ParameterError naming each bad value. */
+export function readKontextParameters(node: Node): KontextParameters {
+  const context = new ContextReader(node);
+  const d = DEFAULT_PARAMETERS;
+  const auroraMinAcu = context.number('auroraMinAcu', d.auroraMinAcu, { min: 0, max: 256, step: 0.5 });
+  const auroraMaxAcu = context.number('auroraMaxAcu', d.auroraMaxAcu, { min: 1, max: 256, step: 0.5 });
+  if (auroraMaxAcu < auroraMinAcu) {
+    context.problems.push(`auroraMaxAcu (${auroraMaxAcu}) must be at least auroraMinAcu (${auroraMinAcu})`);
+  }
+  const logRetentionDays = context.number('logRetentionDays', d.logRetentionDays, { min: 1, max: 9999, integer: true });
+  if (!RETENTION_DAY_VALUES.has(logRetentionDays)) {
+    context.problems.push(
+      `logRetentionDays must be one of CloudWatch's retention values (${[...RETENTION_DAY_VALUES].join(', ')}); got ${logRetentionDays}`,
+    );
+  }
+  const apiThrottleRateLimit = context.number('apiThrottleRateLimit', d.apiThrottleRateLimit, { min: 1, max: 10_000, integer: true });
+  const apiThrottleBurstLimit = context.number('apiThrottleBurstLimit', d.apiThrottleBurstLimit, { min: 1, max: 5_000, integer: true });
+  const parameters: KontextParameters = {
+    stackName: context.string(
+      'stackName',
+      d.stackName,
+      new RegExp(`^[A-Za-z][A-Za-z0-9-]{0,${MAX_STACK_NAME_LENGTH - 1}}$`),
+      `a CloudFormation stack name: a letter, then letters, digits or hyphens, at most ${MAX_STACK_NAME_LENGTH} characters`,
+    ),
+    gpuInstanceType: context.string(
+      'gpuInstanceType',
+      d.gpuInstanceType,
+      GPU_INSTANCE_TYPE,
+      `an NVIDIA GPU instance type of the families ${GPU_INSTANCE_FAMILIES.join(', ')} (for example g6e.xlarge or p5.4xlarge)`,
+    ),
+    gpuMaxInstances: context.number('gpuMaxInstances', d.gpuMaxInstances, { min: 1, max: 100, integer: true }),
+    gpuWorkerMaxTasks: context.number('gpuWorkerMaxTasks', d.gpuWorkerMaxTasks, { min: 1, max: 100, integer: true }),
+    previewWorkerMaxTasks: context.number('previewWorkerMaxTasks', d.previewWorkerMaxTasks, { min: 1, max: 20, integer: true }),
+    // Private subnets with egress need at least one NAT gateway; two AZs make more than two pointless.
+    natGateways: context.number('natGateways', d.natGateways, { min: 1, max: 2, integer: true }),
+    auroraMinAcu,
+    auroraMaxAcu,
+    deletionProtection: context.boolean('deletionProtection', d.deletionProtection),
+    backupRetentionDays: context.number('backupRetentionDays', d.backupRetentionDays, { min: 1, max: 35, integer: true }),
+    logRetentionDays: logRetentionDays as RetentionDays,
+    tenantObjectsExpireDays: context.number('tenantObjectsExpireDays', d.tenantObjectsExpireDays, {
+      min: DEFAULT_TENANT_RETENTION_DAYS + 1,
+      max: 36_500,
+      integer: true,
+    }),
+    apiThrottleRateLimit,
+    apiThrottleBurstLimit,
+    // Lambda's SQS event sources accept a maximum concurrency from 2 upwards.
+    dispatcherMaxConcurrency: context.number('dispatcherMaxConcurrency', d.dispatcherMaxConcurrency, { min: 2, max: 1000, integer: true }),
+    jobsQueueMaxAgeMinutes: context.number('jobsQueueMaxAgeMinutes', d.jobsQueueMaxAgeMinutes, { min: 1, max: 1440, integer: true }),
+    api5xxRatePercent: context.number('api5xxRatePercent', d.api5xxRatePercent, { min: 0.1, max: 100 }),
+    api5xxMinRequests: context.number('api5xxMinRequests', d.api5xxMinRequests, { min: 1, max: 1_000_000, integer: true }),
+    logLevel: context.string('logLevel', d.logLevel, /^(debug|info|warn|error)$/, 'debug, info, warn or error') as KontextParameters['logLevel'],
+    alarmEmail: context.optionalString('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address'),
+  };
+  if (context.problems.length > 0) throw new ParameterError(context.problems);
+  return parameters;
+}
