@@ -1,4 +1,4 @@
-import { heartbeatIntervalMs, isProblemError, jobQueueName, newId } from '@kontext/core';
+import { findProfile, heartbeatIntervalMs, isProblemError, jobQueueName, newId } from '@kontext/core';
 import type { ReceivedMessage } from '@kontext/queue';
 import {
   claimJob,
@@ -22,6 +22,9 @@ import { EngineCanceled, EngineError, type Engine } from './engine.ts';
 // failure hands the job back for another attempt.
 
 const JobMessageSchema = z.object({ jobId: z.string().min(1).max(100) });
+
+/** How often a loop looks again at an engine that is not ready. */
+const ENGINE_WAIT_MS = 250;
 
 /** Abort reason when the job stops being this worker's: canceled, reclaimed after a lost lease, or finished. */
 const NO_LONGER_HELD = 'job no longer held';
@@ -93,6 +96,12 @@ export class WorkerAgent {
   async #run(): Promise<void> {
     const signal = this.#stopping.signal;
     while (!signal.aborted) {
+      // Take no job the engine cannot run (loading, restarting after a crash, failed): a claim
+      // would only spend one of the job's attempts.
+      if (this.#engine.health().state !== 'ready') {
+        await sleep(ENGINE_WAIT_MS, signal);
+        continue;
+      }
       let messages: ReceivedMessage[];
       try {
         messages = await this.#ctx.queue.receive(this.#queue, {
@@ -160,6 +169,7 @@ export class WorkerAgent {
           steps: job.steps,
           guidance: job.guidance,
           outputFormat: job.outputFormat,
+          stepCache: findProfile(ctx.catalog, job.model)?.stepCache ?? false,
         },
         {
           signal: abort.signal,

@@ -7,7 +7,14 @@ import { z } from 'zod';
 
 export const WorkerSettingsSchema = z.object({
   BACKEND: z.enum(['local', 'aws']).default('local'),
-  ENGINE: z.enum(['preview']).default('preview'),
+  /** `kontext`: FLUX.1 Kontext in the Python engine process; `preview`: the CPU preview engine. */
+  ENGINE: z.enum(['preview', 'kontext']).default('preview'),
+  /** The engine environment's python (the image's /opt/engine; a venv in development). */
+  KONTEXT_PYTHON: z.string().min(1).default('python3'),
+  /** The weights in diffusers layout; default MODEL_DIR, where the S3 sync puts them. */
+  KONTEXT_MODEL_DIR: z.string().min(1).optional(),
+  /** Loading 12B parameters, compiling and warming up may take this long before the engine counts as failed. */
+  ENGINE_LOAD_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(7200).default(1800),
   ENGINE_POOL: z.string().default('kontext-dev'),
   PREVIEW_STEP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   WORKER_LOOPS: z.coerce.number().int().min(1).max(64).default(1),

@@ -23,6 +23,8 @@ export interface EngineRequest {
   steps: number;
   guidance: number;
   outputFormat: OutputFormat;
+  /** The model profile asks for step caching (an approximation; see the catalog). */
+  stepCache: boolean;
 }
 
 export interface EngineProgress {

@@ -9,6 +9,8 @@ import { WorkerAgent } from './agent.ts';
 import { AwsWorkerConfigSchema, LocalWorkerConfigSchema, WorkerSettingsSchema, type WorkerSettings } from './config.ts';
 import { startHealthServer, workerHealth } from './health-server.ts';
 import { syncModelWeights } from './model-weights.ts';
+import type { Engine } from './engine.ts';
+import { KontextEngine } from './kontext-engine.ts';
 import { PreviewEngine } from './preview-engine.ts';
 
 // The worker process: a thin composition root. Reads its configuration, wires the services to
@@ -62,11 +64,28 @@ if (backend === 'aws') {
 }
 const log = ctx.log;
 
-const engine = new PreviewEngine({ stepDelayMs: config.PREVIEW_STEP_DELAY_MS });
+// The engine process inherits this environment, KONTEXT_* options (device, compile, FP8) included.
+const engine: Engine =
+  config.ENGINE === 'kontext'
+    ? new KontextEngine({
+        python: config.KONTEXT_PYTHON,
+        modelDir: config.KONTEXT_MODEL_DIR ?? config.MODEL_DIR,
+        log: log.child({ component: 'engine' }),
+        loadTimeoutMs: config.ENGINE_LOAD_TIMEOUT_SECONDS * 1000,
+      })
+    : new PreviewEngine({ stepDelayMs: config.PREVIEW_STEP_DELAY_MS });
 const agents = Array.from({ length: config.WORKER_LOOPS }, () => new WorkerAgent({ ctx, engine, enginePool: config.ENGINE_POOL }));
 let draining = false;
 const healthServer = config.HEALTH_PORT ? await startHealthServer(config.HEALTH_PORT, () => workerHealth(engine, agents, draining)) : undefined;
-await engine.start();
+try {
+  await engine.start();
+} catch (error) {
+  // A model that cannot load will not load on a retry in this task: the orchestrator replaces it.
+  log.error('engine failed to start', errorFields(error));
+  await closeAdapters();
+  healthServer?.close();
+  process.exit(1);
+}
 for (const agent of agents) agent.start();
 log.info('worker ready', { backend, engine: engine.id, pool: config.ENGINE_POOL, loops: agents.length, workerIds: agents.map((a) => a.workerId).join(',') });
 

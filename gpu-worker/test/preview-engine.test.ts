@@ -15,6 +15,7 @@ function request(overrides: Partial<EngineRequest> = {}): EngineRequest {
     steps: 4,
     guidance: 2.5,
     outputFormat: 'png',
+    stepCache: false,
     ...overrides,
   };
 }

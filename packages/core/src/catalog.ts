@@ -27,6 +27,12 @@ export const ModelProfileSchema = z
     maxInputImages: z.number().int().min(0).max(4),
     /** Live jobs of this model one tenant may have queued or running (on top of the tenant's own limit). */
     maxActiveJobsPerTenant: z.number().int().min(1).max(10_000).nullable().default(null),
+    /**
+     * Step caching (First-Block-Cache): a step whose first transformer block barely changes reuses
+     * the rest of the previous step's result. Faster, and not bit-identical to the same request
+     * without it, so it is a profile a tenant picks knowingly, never a silent default.
+     */
+    stepCache: z.boolean().default(false),
   })
   .refine((p) => p.defaultSteps <= p.maxSteps, { message: 'defaultSteps must not exceed maxSteps', path: ['defaultSteps'] });
 
@@ -40,44 +46,48 @@ export const ModelCatalogSchema = z
 
 export type ModelCatalog = z.infer<typeof ModelCatalogSchema>;
 
-const KONTEXT_DEV_WEIGHTS = 'FLUX.1-Kontext-dev';
+// What every default profile shares: the open [dev] weights in one engine pool, and their sampling.
+const KONTEXT_DEV = {
+  weights: 'FLUX.1-Kontext-dev',
+  enginePool: 'kontext-dev',
+  defaultSteps: 28,
+  maxSteps: 50,
+  defaultGuidance: 2.5,
+  maxInputImages: 4,
+} as const;
 
 export const DEFAULT_MODEL_CATALOG: ModelCatalog = ModelCatalogSchema.parse([
   {
     id: 'flux-kontext-dev',
     displayName: 'FLUX.1 Kontext [dev]',
     description: 'The open FLUX.1 Kontext [dev] weights with the reference sampling settings.',
-    weights: KONTEXT_DEV_WEIGHTS,
-    enginePool: 'kontext-dev',
-    defaultSteps: 28,
-    maxSteps: 50,
-    defaultGuidance: 2.5,
+    ...KONTEXT_DEV,
     priceCredits: 2,
-    maxInputImages: 4,
+  },
+  {
+    id: 'flux-kontext-dev-fast',
+    displayName: 'FLUX.1 Kontext [dev], step caching',
+    description:
+      'The open [dev] weights with step caching: steps that change little reuse earlier computation, so an image takes ' +
+      'markedly less time. Close to flux-kontext-dev for the same seed, but not identical.',
+    ...KONTEXT_DEV,
+    priceCredits: 2,
+    stepCache: true,
   },
   {
     id: 'flux-kontext-pro',
     displayName: 'Kontext pro profile',
     description: "BFL-compatible route name; served by the open [dev] weights at BFL's pro price.",
-    weights: KONTEXT_DEV_WEIGHTS,
-    enginePool: 'kontext-dev',
-    defaultSteps: 28,
-    maxSteps: 50,
-    defaultGuidance: 2.5,
+    ...KONTEXT_DEV,
     priceCredits: 4,
-    maxInputImages: 4,
   },
   {
     id: 'flux-kontext-max',
     displayName: 'Kontext max profile',
     description: 'BFL-compatible route name; served by the open [dev] weights with more sampling steps.',
-    weights: KONTEXT_DEV_WEIGHTS,
-    enginePool: 'kontext-dev',
+    ...KONTEXT_DEV,
     defaultSteps: 50,
-    maxSteps: 50,
-    defaultGuidance: 2.5,
     priceCredits: 8,
-    maxInputImages: 4,
     // BFL allows 6 concurrent kontext-max tasks per key; here per tenant.
     maxActiveJobsPerTenant: 6,
   },

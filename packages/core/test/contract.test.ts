@@ -69,6 +69,7 @@ function profile(overrides: Partial<ModelProfile> = {}): ModelProfile {
     includedMegapixels: 1.1,
     pricePerExtraMegapixel: 0,
     maxActiveJobsPerTenant: null,
+    stepCache: false,
     defaultSteps: 28,
     maxSteps: 50,
     defaultGuidance: 2.5,
@@ -242,8 +243,10 @@ describe('ModelCatalogSchema', () => {
     expect(ModelCatalogSchema.parse(DEFAULT_MODEL_CATALOG)).toEqual(DEFAULT_MODEL_CATALOG);
   });
 
-  it('the default catalog offers the three BFL Kontext route names', () => {
-    expect(DEFAULT_MODEL_CATALOG.map((p) => p.id)).toEqual(['flux-kontext-dev', 'flux-kontext-pro', 'flux-kontext-max']);
+  it("the default catalog offers BFL's three Kontext route names and the step-caching profile", () => {
+    expect(DEFAULT_MODEL_CATALOG.map((p) => p.id)).toEqual(['flux-kontext-dev', 'flux-kontext-dev-fast', 'flux-kontext-pro', 'flux-kontext-max']);
+    // Step caching is an approximation a tenant picks by name, never a default.
+    expect(DEFAULT_MODEL_CATALOG.filter((p) => p.stepCache).map((p) => p.id)).toEqual(['flux-kontext-dev-fast']);
     expect(findProfile(DEFAULT_MODEL_CATALOG, 'flux-kontext-pro')?.priceCredits).toBe(4);
     expect(findProfile(DEFAULT_MODEL_CATALOG, 'flux-pro-1.1')).toBeUndefined();
   });
