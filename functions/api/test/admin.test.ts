@@ -559,7 +559,7 @@ describe('POST /admin/v1/tenants/{id}/keys', () => {
     expect(lifted.status).toBe(200);
     const fresh = new ApiClient(platform.url, (await createKeyViaApi(tenant.id, { name: 'fresh' })).key);
     const everything = await fresh.request<{ data: { id: string }[] }>('GET', '/v1/models');
-    expect(everything.body.data.map((model) => model.id).sort()).toEqual(['flux-kontext-dev', 'flux-kontext-max', 'flux-kontext-pro']);
+    expect(everything.body.data.map((model) => model.id).sort()).toEqual(['flux-kontext-dev', 'flux-kontext-dev-fast', 'flux-kontext-max', 'flux-kontext-pro']);
   });
 });
 

