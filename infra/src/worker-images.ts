@@ -16,7 +16,7 @@ const DOCKERFILE = 'gpu-worker/Dockerfile';
  * Never part of a build context, whatever .dockerignore says: keeping them out also keeps CDK from
  * hashing and staging gigabytes of them on every synth.
  */
-const NEVER_IN_CONTEXT = ['.git', 'cdk.out', '.build', '.data', 'node_modules', '**/node_modules', 'bench-results', '.venv*'];
+const NEVER_IN_CONTEXT = ['.git', 'cdk.out', '.build', '.data', 'node_modules', '**/node_modules', 'bench-results', '.venv*', '.whl'];
 
 /**
  * The two worker images, built by `cdk deploy` from one Dockerfile (build context: the repository
