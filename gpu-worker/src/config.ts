@@ -1,4 +1,5 @@
 import { CloudEnvironmentSchema } from '@kontext/cloud';
+import { LogLevelSchema } from '@kontext/services';
 import { z } from 'zod';
 
 // The worker container's configuration, read once from the environment at start and validated;
@@ -27,7 +28,7 @@ export const WorkerSettingsSchema = z.object({
   /** Where the model weights are fetched from at start (`s3://bucket/prefix/`), into MODEL_DIR. */
   MODEL_WEIGHTS_S3_URI: z.string().startsWith('s3://').optional(),
   MODEL_DIR: z.string().min(1).default('/models'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: LogLevelSchema,
 });
 
 export const LocalWorkerConfigSchema = WorkerSettingsSchema.extend({

@@ -1,9 +1,7 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { openCloudRuntime } from '@kontext/cloud';
-import { checkEnvironment } from '@kontext/core';
+import { openCloudRuntime, s3Client } from '@kontext/cloud';
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
-import { createLogger, createServiceContext, errorFields, type ServiceContext } from '@kontext/services';
+import { createLogger, createServiceContext, environmentOrExit, errorFields, stopOnSignals, type ServiceContext } from '@kontext/services';
 import { FilesystemBlobStore } from '@kontext/storage';
 import { WorkerAgent } from './agent.ts';
 import { AwsWorkerConfigSchema, LocalWorkerConfigSchema, WorkerSettingsSchema, type WorkerSettings } from './config.ts';
@@ -18,19 +16,13 @@ import { PreviewEngine } from './preview-engine.ts';
 // loops, and shuts down cleanly on SIGTERM/SIGINT: the job in hand finishes within DRAIN_SECONDS
 // or is handed back to the queue for another worker.
 
-function configOrExit<T>(checked: { ok: true; config: T } | { ok: false; message: string }): T {
-  if (checked.ok) return checked.config;
-  process.stderr.write(`${checked.message}\n`);
-  process.exit(1);
-}
-
-const backend = configOrExit(checkEnvironment(WorkerSettingsSchema, process.env, 'worker configuration')).BACKEND;
+const backend = environmentOrExit(WorkerSettingsSchema, process.env, 'worker configuration').BACKEND;
 
 let config: WorkerSettings;
 let ctx: ServiceContext;
 let closeAdapters: () => Promise<void>;
 if (backend === 'aws') {
-  const aws = configOrExit(checkEnvironment(AwsWorkerConfigSchema, process.env, 'worker configuration'));
+  const aws = environmentOrExit(AwsWorkerConfigSchema, process.env, 'worker configuration');
   const runtime = await openCloudRuntime(aws, {
     service: 'worker',
     settings: { leaseSeconds: aws.LEASE_SECONDS, maxAttempts: aws.MAX_ATTEMPTS },
@@ -39,13 +31,13 @@ if (backend === 'aws') {
   ctx = runtime.ctx;
   closeAdapters = runtime.close;
   if (aws.MODEL_WEIGHTS_S3_URI) {
-    const s3 = new S3Client({ region: aws.AWS_REGION, forcePathStyle: aws.S3_FORCE_PATH_STYLE, ...(aws.AWS_ENDPOINT_URL_S3 ? { endpoint: aws.AWS_ENDPOINT_URL_S3 } : {}) });
+    const s3 = s3Client(aws);
     const synced = await syncModelWeights({ client: s3, uri: aws.MODEL_WEIGHTS_S3_URI, directory: aws.MODEL_DIR });
     s3.destroy();
     runtime.log.info('model weights ready', { directory: aws.MODEL_DIR, ...synced });
   }
 } else {
-  const local = configOrExit(checkEnvironment(LocalWorkerConfigSchema, process.env, 'worker configuration'));
+  const local = environmentOrExit(LocalWorkerConfigSchema, process.env, 'worker configuration');
   const database = connectDatabase(local.DATABASE_URL, { applicationName: 'kontext-worker', maxConnections: 2 + local.WORKER_LOOPS * 2 });
   const queue = new PostgresQueue(database.sql);
   config = local;
@@ -75,8 +67,10 @@ const engine: Engine =
       })
     : new PreviewEngine({ stepDelayMs: config.PREVIEW_STEP_DELAY_MS });
 const agents = Array.from({ length: config.WORKER_LOOPS }, () => new WorkerAgent({ ctx, engine, enginePool: config.ENGINE_POOL }));
-let draining = false;
-const healthServer = config.HEALTH_PORT ? await startHealthServer(config.HEALTH_PORT, () => workerHealth(engine, agents, draining)) : undefined;
+let shutdown: { readonly stopping: boolean } | undefined;
+const healthServer = config.HEALTH_PORT
+  ? await startHealthServer(config.HEALTH_PORT, () => workerHealth(engine, agents, shutdown?.stopping ?? false))
+  : undefined;
 try {
   await engine.start();
 } catch (error) {
@@ -89,19 +83,9 @@ try {
 for (const agent of agents) agent.start();
 log.info('worker ready', { backend, engine: engine.id, pool: config.ENGINE_POOL, loops: agents.length, workerIds: agents.map((a) => a.workerId).join(',') });
 
-async function shutdown(signal: string): Promise<void> {
-  if (draining) return;
-  draining = true;
-  log.info('worker stopping', { signal });
-  try {
-    await Promise.all(agents.map((agent) => agent.stop(config.DRAIN_SECONDS * 1000)));
-    await engine.stop();
-    await closeAdapters();
-    healthServer?.close();
-  } catch (error) {
-    log.error('unclean worker shutdown', errorFields(error));
-    process.exitCode = 1;
-  }
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+shutdown = stopOnSignals(log, 'worker', async () => {
+  await Promise.all(agents.map((agent) => agent.stop(config.DRAIN_SECONDS * 1000)));
+  await engine.stop();
+  await closeAdapters();
+  healthServer?.close();
+});

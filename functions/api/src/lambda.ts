@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { CloudEnvironmentSchema, openCloudRuntime, readSecretString } from '@kontext/cloud';
-import { checkEnvironment } from '@kontext/core';
+import { parseEnvironment } from '@kontext/core';
 import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
 import { createApp } from './app.ts';
@@ -30,10 +30,8 @@ const ApiLambdaEnvironmentSchema = CloudEnvironmentSchema.and(
   }),
 );
 
-const checked = checkEnvironment(ApiLambdaEnvironmentSchema, process.env);
 // A failed cold start shows this message in the function's log; nothing else can run anyway.
-if (!checked.ok) throw new Error(checked.message);
-const env = checked.config;
+const env = parseEnvironment(ApiLambdaEnvironmentSchema, process.env);
 
 const runtime = await openCloudRuntime(env, {
   service: 'api',

@@ -1,7 +1,6 @@
-import { checkEnvironment } from '@kontext/core';
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
-import { createLogger, createServiceContext, errorFields } from '@kontext/services';
+import { createLogger, createServiceContext, environmentOrExit, LogLevelSchema, stopOnSignals } from '@kontext/services';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import { z } from 'zod';
 import { createApp } from './app.ts';
@@ -21,15 +20,10 @@ const ConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(24).optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(30 * 1024 * 1024),
   API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: LogLevelSchema,
 });
 
-const checked = checkEnvironment(ConfigSchema, process.env);
-if (!checked.ok) {
-  process.stderr.write(`${checked.message}\n`);
-  process.exit(1);
-}
-const config = checked.config;
+const config = environmentOrExit(ConfigSchema, process.env);
 const log = createLogger({ level: config.LOG_LEVEL, base: { service: 'api' } });
 const database = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-api' });
 const counters = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-api-counters', maxConnections: 4, asynchronousCommit: true });
@@ -52,20 +46,9 @@ const app = createApp({ ctx, maxBodyBytes: config.MAX_BODY_BYTES, localBlobs: { 
 const server = await startServer(app, { port: config.PORT, hostname: config.HOST });
 log.info('api ready', { url: server.url, adminApi: config.ADMIN_TOKEN !== undefined });
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info('api stopping', { signal });
-  try {
-    await server.close();
-    await ctx.jobEvents.close();
-    await queue.close();
-    await Promise.all([database.close(), counters.close()]);
-  } catch (error) {
-    log.error('unclean api shutdown', errorFields(error));
-    process.exitCode = 1;
-  }
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+stopOnSignals(log, 'api', async () => {
+  await server.close();
+  await ctx.jobEvents.close();
+  await queue.close();
+  await Promise.all([database.close(), counters.close()]);
+});

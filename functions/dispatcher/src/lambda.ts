@@ -1,5 +1,5 @@
 import { CloudEnvironmentSchema, openCloudRuntime } from '@kontext/cloud';
-import { checkEnvironment, WebhookRelayMessageSchema } from '@kontext/core';
+import { parseEnvironment, WebhookRelayMessageSchema } from '@kontext/core';
 import { dispatchRelayedWebhook, errorFields } from '@kontext/services';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
@@ -16,9 +16,7 @@ const DispatcherLambdaEnvironmentSchema = CloudEnvironmentSchema.and(
   }),
 );
 
-const checked = checkEnvironment(DispatcherLambdaEnvironmentSchema, process.env);
-if (!checked.ok) throw new Error(checked.message);
-const env = checked.config;
+const env = parseEnvironment(DispatcherLambdaEnvironmentSchema, process.env);
 const runtime = await openCloudRuntime(env, {
   service: 'dispatcher',
   settings: {

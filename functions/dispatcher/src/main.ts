@@ -1,7 +1,6 @@
-import { checkEnvironment } from '@kontext/core';
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
-import { createLogger, createServiceContext, errorFields } from '@kontext/services';
+import { createLogger, createServiceContext, environmentOrExit, LogLevelSchema, stopOnSignals } from '@kontext/services';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import { z } from 'zod';
 import { WebhookDispatcher } from './dispatcher.ts';
@@ -22,15 +21,10 @@ const ConfigSchema = z.object({
     .optional(),
   WEBHOOK_CLAIM_SECONDS: z.coerce.number().positive().max(3600).default(60),
   DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: LogLevelSchema,
 });
 
-const checked = checkEnvironment(ConfigSchema, process.env);
-if (!checked.ok) {
-  process.stderr.write(`${checked.message}\n`);
-  process.exit(1);
-}
-const config = checked.config;
+const config = environmentOrExit(ConfigSchema, process.env);
 const log = createLogger({ level: config.LOG_LEVEL, base: { service: 'dispatcher' } });
 const database = connectDatabase(config.DATABASE_URL, { applicationName: 'kontext-dispatcher', maxConnections: 4 + Math.ceil(config.DISPATCHER_CONCURRENCY / 4) });
 const ctx = createServiceContext({
@@ -51,18 +45,7 @@ const dispatcher = new WebhookDispatcher({ ctx, concurrency: config.DISPATCHER_C
 dispatcher.start();
 log.info('dispatcher ready', { concurrency: config.DISPATCHER_CONCURRENCY });
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info('dispatcher stopping', { signal });
-  try {
-    await dispatcher.stop();
-    await database.close();
-  } catch (error) {
-    log.error('unclean dispatcher shutdown', errorFields(error));
-    process.exitCode = 1;
-  }
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+stopOnSignals(log, 'dispatcher', async () => {
+  await dispatcher.stop();
+  await database.close();
+});

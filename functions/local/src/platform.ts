@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp, startServer, type RunningServer } from '@kontext/api';
 import { PREVIEW_ENGINE_POOL } from '@kontext/core';
@@ -22,6 +20,7 @@ import type { LocalConfig } from './config.ts';
 import { ensureAdminToken, ensureDevCredentials } from './dev-credentials.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres.ts';
 import { findFreePort } from './free-port.ts';
+import { readOrCreateSecret } from './secret-file.ts';
 
 // The one-machine composition root: embedded (or external) Postgres, files on disk, the Postgres
 // queue, the API server, worker loops with the preview engine and the sweeper, in one process.
@@ -189,11 +188,4 @@ function startSweeper(ctx: ServiceContext, intervalMs: number): { stop: () => Pr
       await running;
     },
   };
-}
-
-async function readOrCreateSecret(file: string): Promise<string> {
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const secret = randomBytes(32).toString('base64url');
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
 }

@@ -1,5 +1,5 @@
 import { CloudEnvironmentSchema, openCloudRuntime } from '@kontext/cloud';
-import { checkEnvironment } from '@kontext/core';
+import { parseEnvironment } from '@kontext/core';
 import { runMaintenance, type MaintenanceReport } from '@kontext/services';
 import { z } from 'zod';
 
@@ -18,9 +18,7 @@ const MaintenanceLambdaEnvironmentSchema = CloudEnvironmentSchema.and(
   }),
 );
 
-const checked = checkEnvironment(MaintenanceLambdaEnvironmentSchema, process.env);
-if (!checked.ok) throw new Error(checked.message);
-const env = checked.config;
+const env = parseEnvironment(MaintenanceLambdaEnvironmentSchema, process.env);
 const runtime = await openCloudRuntime(env, {
   service: 'maintenance',
   settings: {

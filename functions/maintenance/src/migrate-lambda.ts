@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CloudEnvironmentSchema, resolveDatabaseUrl } from '@kontext/cloud';
-import { checkEnvironment } from '@kontext/core';
+import { CloudEnvironmentSchema, resolveDatabaseUrl, secretsManagerClient } from '@kontext/cloud';
+import { parseEnvironment } from '@kontext/core';
 import { migrateDatabase } from '@kontext/db';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 
 // Applies the database migrations during a deployment: the onEvent handler of a CloudFormation
@@ -19,13 +18,8 @@ const bundledMigrations = fileURLToPath(new URL('./migrations/', import.meta.url
 
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string; Data: { Migrated: string } }> {
   if (event.RequestType === 'Delete') return { PhysicalResourceId: PHYSICAL_RESOURCE_ID, Data: { Migrated: 'false' } };
-  const checked = checkEnvironment(CloudEnvironmentSchema, process.env);
-  if (!checked.ok) throw new Error(checked.message);
-  const env = checked.config;
-  const secrets = new SecretsManagerClient({
-    region: env.AWS_REGION,
-    ...(env.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}),
-  });
+  const env = parseEnvironment(CloudEnvironmentSchema, process.env);
+  const secrets = secretsManagerClient(env);
   try {
     const url = await resolveDatabaseUrl(env, () => secrets);
     await migrateDatabase(url, existsSync(bundledMigrations) ? { migrationsFolder: bundledMigrations } : {});

@@ -1,10 +1,9 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { connectDatabase, type DatabaseHandle } from '@kontext/db';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { connectDatabase } from '@kontext/db';
 import { SqsQueue } from '@kontext/queue';
 import { createLogger, createServiceContext, type Logger, type PlatformSettingsInput, type ServiceContext, type ServiceContextOptions } from '@kontext/services';
 import { S3BlobStore } from '@kontext/storage';
+import { s3Client, secretsManagerClient, sqsClient } from './aws-clients.ts';
 import { resolveDatabaseUrl } from './database-url.ts';
 import type { CloudEnvironment } from './environment.ts';
 
@@ -20,9 +19,7 @@ export interface CloudRuntimeOptions {
 
 export interface CloudRuntime {
   ctx: ServiceContext;
-  database: DatabaseHandle;
   log: Logger;
-  secrets: () => SecretsManagerClient;
   close(): Promise<void>;
 }
 
@@ -36,10 +33,7 @@ export async function openCloudRuntime(env: CloudEnvironment, options: CloudRunt
   const log = options.log ?? createLogger({ level: env.LOG_LEVEL, base: { service: options.service } });
   let secretsClient: SecretsManagerClient | undefined;
   const secrets = () => {
-    secretsClient ??= new SecretsManagerClient({
-      region: env.AWS_REGION,
-      ...(env.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}),
-    });
+    secretsClient ??= secretsManagerClient(env);
     return secretsClient;
   };
   const database = connectDatabase(await resolveDatabaseUrl(env, secrets), {
@@ -48,12 +42,8 @@ export async function openCloudRuntime(env: CloudEnvironment, options: CloudRunt
     // RDS Proxy multiplexes connections; named prepared statements would pin each client to one.
     preparedStatements: false,
   });
-  const s3 = new S3Client({
-    region: env.AWS_REGION,
-    forcePathStyle: env.S3_FORCE_PATH_STYLE,
-    ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}),
-  });
-  const sqs = new SQSClient({ region: env.AWS_REGION, ...(env.AWS_ENDPOINT_URL_SQS ? { endpoint: env.AWS_ENDPOINT_URL_SQS } : {}) });
+  const s3 = s3Client(env);
+  const sqs = sqsClient(env);
   const queue = new SqsQueue({ client: sqs, namePrefix: env.QUEUE_NAME_PREFIX });
   const settings = typeof options.settings === 'function' ? await options.settings(secrets()) : (options.settings ?? {});
   const ctx = createServiceContext({
@@ -68,9 +58,7 @@ export async function openCloudRuntime(env: CloudEnvironment, options: CloudRunt
   });
   return {
     ctx,
-    database,
     log,
-    secrets,
     close: async () => {
       await ctx.jobEvents.close();
       await queue.close();

@@ -1,3 +1,4 @@
+import { LogLevelSchema } from '@kontext/services';
 import { z } from 'zod';
 
 // The environment every cloud process shares (API, dispatcher and maintenance Lambdas, the worker
@@ -49,7 +50,7 @@ export const CloudEnvironmentSchema = z
      * relayed again; longer than the 15 s webhook timeout. Every process that relays must agree.
      */
     WEBHOOK_CLAIM_SECONDS: z.coerce.number().positive().max(3600).default(60),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    LOG_LEVEL: LogLevelSchema,
   })
   .superRefine((env, issues) => {
     const credentials = env.DATABASE_USERNAME !== undefined && env.DATABASE_PASSWORD !== undefined && env.DATABASE_HOST !== undefined;

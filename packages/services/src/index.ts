@@ -63,3 +63,4 @@ export { awaitSubmittedJob } from './jobs/await-submitted-job.ts';
 export { readJobEvents, type JobStreamEvent } from './jobs/read-job-events.ts';
 export { purgeExpiredRecords } from './maintenance/purge-expired-records.ts';
 export { runMaintenance, type MaintenanceReport } from './maintenance/run-maintenance.ts';
+export * from './process-lifecycle.ts';

@@ -1,7 +1,11 @@
 // Structured JSON logs, one line per event. Callers pass ids and figures, never keys, secrets or
 // image bytes: nothing in this module can redact what it was not given.
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import { z } from 'zod';
+
+/** `LOG_LEVEL` as every process reads it. */
+export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']).default('info');
+export type LogLevel = z.infer<typeof LogLevelSchema>;
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export interface Logger {

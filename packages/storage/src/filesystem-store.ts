@@ -42,12 +42,11 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   async get(key: string): Promise<Uint8Array | null> {
-    const path = this.#path(key);
-    if (!(await isFile(path))) return null;
     try {
-      return new Uint8Array(await readFile(path));
+      return new Uint8Array(await readFile(this.#path(key)));
     } catch (error) {
-      if (isMissing(error)) return null;
+      // A key that names a folder of other blobs is not a blob (EISDIR).
+      if (isMissing(error) || isDirectory(error)) return null;
       throw error;
     }
   }
@@ -116,6 +115,10 @@ async function* walk(dir: string): AsyncIterable<string> {
     if (entry.isDirectory()) yield* walk(path);
     else if (entry.isFile()) yield path;
   }
+}
+
+function isDirectory(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'EISDIR';
 }
 
 function isMissing(error: unknown): boolean {
