@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from './client.ts';
 import { apiKeys, tenants } from './schema.ts';
+import { secondsFromNow, secondsAgo } from './intervals.ts';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ApiKeyRecord = Omit<ApiKeyRow, 'keyHash'>;
@@ -67,7 +68,7 @@ export async function scheduleApiKeyRetirement(
 ): Promise<ApiKeyRecord | undefined> {
   const [row] = await exec
     .update(apiKeys)
-    .set({ revokedAt: sql`now() + make_interval(secs => ${input.graceSeconds})`, replacedByKeyId: input.replacedByKeyId })
+    .set({ revokedAt: secondsFromNow(input.graceSeconds), replacedByKeyId: input.replacedByKeyId })
     .where(
       and(
         eq(apiKeys.id, input.id),
@@ -90,7 +91,7 @@ export async function touchApiKeyLastUsed(exec: Executor, id: string, minInterva
     .where(
       and(
         eq(apiKeys.id, id),
-        or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - make_interval(secs => ${minIntervalSeconds})`)),
+        or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, secondsAgo(minIntervalSeconds))),
       ),
     );
 }

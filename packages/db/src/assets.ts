@@ -30,12 +30,6 @@ export async function touchAssets(exec: Executor, ids: string[]): Promise<void> 
   await exec.update(assets).set({ lastUsedAt: sql`now()` }).where(inArray(assets.id, ids));
 }
 
-/** A tenant's assets by id; another tenant's asset is simply absent. */
-export async function findTenantAssets(exec: Executor, tenantId: string, ids: string[]): Promise<AssetRow[]> {
-  if (ids.length === 0) return [];
-  return exec.select().from(assets).where(and(eq(assets.tenantId, tenantId), inArray(assets.id, ids)));
-}
-
 export interface ExpiredAsset {
   id: string;
   storageKey: string;
@@ -69,11 +63,7 @@ export async function insertOutputAsset(exec: Executor, row: NewAsset & { kind: 
   return inserted;
 }
 
-export async function findAssetsByIds(exec: Executor, ids: string[]): Promise<AssetRow[]> {
-  if (ids.length === 0) return [];
-  return exec.select().from(assets).where(inArray(assets.id, ids));
-}
-
+/** A tenant's asset by id; another tenant's asset is simply absent. */
 export async function findAsset(exec: Executor, tenantId: string, id: string): Promise<AssetRow | undefined> {
   const [row] = await exec.select().from(assets).where(and(eq(assets.tenantId, tenantId), eq(assets.id, id)));
   return row;

@@ -1,13 +1,14 @@
 import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { sourcesOf } from '@kontext/core';
 import type { Database, Executor } from './client.ts';
-import { assets, dispatchOutbox, jobEvents, jobInputs, jobs, tenants } from './schema.ts';
+import { assets, dispatchOutbox, jobEvents, jobInputs, jobs } from './schema.ts';
+import { findTenant } from './tenants.ts';
+import { secondsFromNow, secondsAgo } from './intervals.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJob = typeof jobs.$inferInsert;
 export type JobInputRow = typeof jobInputs.$inferSelect;
 
-const secondsFromNow = (seconds: number) => sql`now() + make_interval(secs => ${seconds})`;
 
 /** A running job held by this worker for this attempt: the guard on every worker-side write. */
 function heldBy(lease: WorkerLease): SQL {
@@ -148,7 +149,7 @@ export async function insertSubmittedJob(
 
 /** Why the admission UPDATE matched no row, read right after it (the decision itself was atomic). */
 async function explainRefusal(db: Database, job: JobSubmission, admission: JobAdmission): Promise<AdmissionOutcome> {
-  const tenant = await findTenantRow(db, job.tenantId);
+  const tenant = await findTenant(db, job.tenantId);
   if (!tenant) return { admitted: false, reason: 'tenant_not_found' };
   if (tenant.creditsAvailable < admission.reserveCredits) {
     return { admitted: false, reason: 'insufficient_credits', available: tenant.creditsAvailable, price: admission.reserveCredits };
@@ -158,11 +159,6 @@ async function explainRefusal(db: Database, job: JobSubmission, admission: JobAd
     return { admitted: false, reason: 'model_active_jobs_limit', limit: admission.modelActiveLimit, active: modelActive };
   }
   return { admitted: false, reason: 'active_jobs_limit', limit: tenant.maxActiveJobs, active: tenant.activeJobs };
-}
-
-async function findTenantRow(db: Database, tenantId: string) {
-  const [tenant] = await db.select().from(tenants).where(eq(tenants.id, tenantId));
-  return tenant;
 }
 
 export interface PendingDispatch {
@@ -184,7 +180,7 @@ export async function findStaleDispatches(
     .select({ jobId: dispatchOutbox.jobId, enginePool: jobs.enginePool })
     .from(dispatchOutbox)
     .innerJoin(jobs, eq(jobs.id, dispatchOutbox.jobId))
-    .where(lt(dispatchOutbox.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`))
+    .where(lt(dispatchOutbox.createdAt, secondsAgo(olderThanSeconds)))
     .orderBy(dispatchOutbox.createdAt)
     .limit(limit);
 }

@@ -60,7 +60,7 @@ export async function updateTenantLimits(exec: Executor, id: string, changes: Te
 }
 
 export type CreditGrantOutcome =
-  | { applied: true; balance: number }
+  | { applied: true; balance: number; reserved: number }
   | { applied: false; reason: 'not_found' }
   | { applied: false; reason: 'insufficient'; balance: number };
 
@@ -69,17 +69,17 @@ export type CreditGrantOutcome =
  * the balance below zero.
  */
 export async function grantCredits(db: Database, input: { tenantId: string; amount: number; reason: string }): Promise<CreditGrantOutcome> {
-  const [row] = await db.$client<{ balance: string }[]>`
+  const [row] = await db.$client<{ balance: string; reserved: string }[]>`
     WITH updated AS (
       UPDATE tenants SET credits_available = credits_available + ${input.amount}
       WHERE id = ${input.tenantId} AND credits_available + ${input.amount} >= 0
-      RETURNING id, credits_available
+      RETURNING id, credits_available, credits_reserved
     ), entry AS (
       INSERT INTO credit_ledger (tenant_id, kind, amount, balance_after, reason)
       SELECT id, 'grant', ${input.amount}, credits_available, ${input.reason} FROM updated
     )
-    SELECT credits_available::text AS balance FROM updated`;
-  if (row) return { applied: true, balance: Number(row.balance) };
+    SELECT credits_available::text AS balance, credits_reserved::text AS reserved FROM updated`;
+  if (row) return { applied: true, balance: Number(row.balance), reserved: Number(row.reserved) };
   const tenant = await findTenant(db, input.tenantId);
   if (!tenant) return { applied: false, reason: 'not_found' };
   return { applied: false, reason: 'insufficient', balance: tenant.creditsAvailable };
@@ -88,13 +88,10 @@ export async function grantCredits(db: Database, input: { tenantId: string; amou
 export interface CreditBalances {
   available: number;
   reserved: number;
-  ledgerSum: number;
 }
 
 export async function findCreditBalances(db: Database, tenantId: string): Promise<CreditBalances | undefined> {
-  const [row] = await db.$client<{ available: string; reserved: string; ledger_sum: string }[]>`
-    SELECT t.credits_available::text AS available, t.credits_reserved::text AS reserved,
-           (SELECT COALESCE(sum(l.amount), 0) FROM credit_ledger l WHERE l.tenant_id = t.id)::text AS ledger_sum
-    FROM tenants t WHERE t.id = ${tenantId}::text`;
-  return row ? { available: Number(row.available), reserved: Number(row.reserved), ledgerSum: Number(row.ledger_sum) } : undefined;
+  const [row] = await db.$client<{ available: string; reserved: string }[]>`
+    SELECT credits_available::text AS available, credits_reserved::text AS reserved FROM tenants WHERE id = ${tenantId}::text`;
+  return row ? { available: Number(row.available), reserved: Number(row.reserved) } : undefined;
 }

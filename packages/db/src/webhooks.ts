@@ -2,6 +2,7 @@ import { WEBHOOKS_CHANNEL } from '@kontext/core';
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database, Executor } from './client.ts';
 import { webhookAttempts, webhookDeliveries, webhookEndpoints } from './schema.ts';
+import { secondsFromNow } from './intervals.ts';
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -55,7 +56,7 @@ export async function rotateWebhookSecret(
     .update(webhookEndpoints)
     .set({
       previousSecret: sql`${webhookEndpoints.secret}`,
-      previousSecretExpiresAt: sql`now() + make_interval(secs => ${input.overlapSeconds})`,
+      previousSecretExpiresAt: secondsFromNow(input.overlapSeconds),
       secret: input.secret,
     })
     .where(and(eq(webhookEndpoints.tenantId, input.tenantId), eq(webhookEndpoints.id, input.id)))
@@ -101,7 +102,7 @@ async function failPendingDeliveries(exec: Executor, endpointId: string, reason:
 export async function claimDueDeliveries(exec: Executor, limit: number, claimSeconds: number): Promise<WebhookDeliveryRow[]> {
   return exec
     .update(webhookDeliveries)
-    .set({ claimedUntil: sql`now() + make_interval(secs => ${claimSeconds})` })
+    .set({ claimedUntil: secondsFromNow(claimSeconds) })
     .where(
       inArray(
         webhookDeliveries.id,
@@ -168,7 +169,7 @@ export async function claimRelayedDelivery(
 ): Promise<WebhookDeliveryRow | undefined> {
   const [row] = await exec
     .update(webhookDeliveries)
-    .set({ claimedUntil: sql`now() + make_interval(secs => ${options.claimSeconds})`, relayToken: null })
+    .set({ claimedUntil: secondsFromNow(options.claimSeconds), relayToken: null })
     .where(and(eq(webhookDeliveries.id, options.id), eq(webhookDeliveries.relayToken, options.relayToken), eq(webhookDeliveries.status, 'pending')))
     .returning();
   return row;
@@ -207,7 +208,7 @@ export async function recordDeliveryAttempt(db: Database, record: AttemptRecord)
         lastStatusCode: record.statusCode,
         lastError: record.error,
         ...(outcome.status === 'succeeded' ? { deliveredAt: sql`now()` } : {}),
-        ...(outcome.status === 'pending' ? { nextAttemptAt: sql`now() + make_interval(secs => ${outcome.retryInSeconds})` } : {}),
+        ...(outcome.status === 'pending' ? { nextAttemptAt: secondsFromNow(outcome.retryInSeconds) } : {}),
       })
       .where(and(eq(webhookDeliveries.id, record.deliveryId), eq(webhookDeliveries.status, 'pending')));
   });

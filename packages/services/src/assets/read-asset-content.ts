@@ -1,5 +1,5 @@
 import { IMAGE_MIME_TYPES, isId, ProblemError } from '@kontext/core';
-import { findTenantAssets } from '@kontext/db';
+import { findAsset } from '@kontext/db';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
 
@@ -9,7 +9,7 @@ export async function readAssetContent({
   input,
 }: VerbArgs<{ auth: AuthenticatedKey; assetId: string }>): Promise<{ bytes: Uint8Array; contentType: string }> {
   requireScope(input.auth, 'jobs:read');
-  const [asset] = isId('asset', input.assetId) ? await findTenantAssets(ctx.db, input.auth.tenantId, [input.assetId]) : [];
+  const asset = isId('asset', input.assetId) ? await findAsset(ctx.db, input.auth.tenantId, input.assetId) : undefined;
   if (!asset) throw new ProblemError('not_found', `no asset ${input.assetId}`);
   if (asset.deletedAt) {
     throw new ProblemError('gone', `asset ${asset.id} was deleted on ${asset.deletedAt.toISOString().slice(0, 10)} by this account's retention policy`);

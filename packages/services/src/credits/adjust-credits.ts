@@ -1,5 +1,5 @@
 import { fieldProblem, ProblemError } from '@kontext/core';
-import { findCreditBalances, grantCredits } from '@kontext/db';
+import { grantCredits } from '@kontext/db';
 import type { VerbArgs } from '../context.ts';
 
 /** An operator's grant (positive) or debit (negative), ledgered; refused if it would go below zero. */
@@ -12,6 +12,5 @@ export async function adjustCredits({
   if (!outcome.applied) {
     throw fieldProblem('amount', `would take the balance of ${outcome.balance} credits below zero`);
   }
-  const balances = await findCreditBalances(ctx.db, input.tenantId);
-  return { tenant_id: input.tenantId, credits: outcome.balance, reserved: balances?.reserved ?? 0 };
+  return { tenant_id: input.tenantId, credits: outcome.balance, reserved: outcome.reserved };
 }

@@ -1,5 +1,5 @@
 import { isId } from '@kontext/core';
-import { findJob, findTenantAssets, type AssetRow } from '@kontext/db';
+import { findJob, findAsset, type AssetRow } from '@kontext/db';
 import type { ServiceContext } from '../context.ts';
 
 // An image field may name an image the platform already holds instead of carrying it: an asset id
@@ -24,7 +24,7 @@ export async function resolveImageReference(ctx: ServiceContext, tenantId: strin
     }
     assetId = job.outputAssetId;
   }
-  const [asset] = await findTenantAssets(ctx.db, tenantId, [assetId]);
+  const asset = await findAsset(ctx.db, tenantId, assetId);
   if (!asset) return missing;
   if (asset.deletedAt) {
     return {

@@ -1,8 +1,9 @@
-import { INPUT_IMAGE_FIELDS, isId, ProblemError, type EditRequest, type SubmitRequest } from '@kontext/core';
-import { findInputEdges, findJob } from '@kontext/db';
+import { INPUT_IMAGE_FIELDS, ProblemError, type EditRequest, type SubmitRequest } from '@kontext/core';
+import { findInputEdges } from '@kontext/db';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
 import { submitJob, type SubmitJobResult } from './submit-job.ts';
+import { findOwnJob } from './find-own-job.ts';
 
 /**
  * Continues an edit: a new job whose image is the given job's output, inheriting its model,
@@ -14,8 +15,7 @@ export async function continueEdit({
   input,
 }: VerbArgs<{ auth: AuthenticatedKey; jobId: string; request: EditRequest; requestId: string }>): Promise<SubmitJobResult> {
   requireScope(input.auth, 'jobs:write');
-  const parent = isId('job', input.jobId) ? await findJob(ctx.db, input.jobId) : undefined;
-  if (!parent || parent.tenantId !== input.auth.tenantId) throw new ProblemError('not_found', `no job ${input.jobId}`);
+  const parent = await findOwnJob(ctx, input.auth, input.jobId);
   if (parent.status !== 'succeeded' || !parent.outputAssetId) {
     throw new ProblemError('conflict', `job ${parent.id} has no output to edit (it is ${parent.status})`, {
       extensions: { job_status: parent.status },

@@ -1,8 +1,9 @@
-import { bflStatusOf, isId, ProblemError, type LineageNodeRecord, type LineageResponse } from '@kontext/core';
-import { findInputEdges, findLineageJobs, findJob, type LineageJob } from '@kontext/db';
+import { bflStatusOf, ProblemError, type LineageNodeRecord, type LineageResponse } from '@kontext/core';
+import { findInputEdges, findLineageJobs, type LineageJob } from '@kontext/db';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
 import { signedUrlOf } from '../assets/signed-url-of.ts';
+import { findOwnJob } from './find-own-job.ts';
 
 /**
  * A job's lineage: the chain of ancestors from its root, and every descendant as a tree. Every job
@@ -10,8 +11,7 @@ import { signedUrlOf } from '../assets/signed-url-of.ts';
  */
 export async function getLineage({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey; jobId: string }>): Promise<LineageResponse> {
   requireScope(input.auth, 'jobs:read');
-  const job = isId('job', input.jobId) ? await findJob(ctx.db, input.jobId) : undefined;
-  if (!job || job.tenantId !== input.auth.tenantId) throw new ProblemError('not_found', `no job ${input.jobId}`);
+  const job = await findOwnJob(ctx, input.auth, input.jobId);
 
   const rows = await findLineageJobs(ctx.db, job.tenantId, job.rootJobId);
   const edges = await findInputEdges(

@@ -1,6 +1,7 @@
 import { bflStatusOf, isId, type GetResultResponse } from '@kontext/core';
 import { findTenantJobWithOutput } from '@kontext/db';
 import type { ServiceContext } from '../context.ts';
+import { bflResultOf } from './bfl-result-of.ts';
 
 /**
  * A tenant's job in BFL's shape, or null when the tenant has no such job (another tenant's job is
@@ -12,7 +13,7 @@ export async function presentJobResult(ctx: ServiceContext, tenantId: string, jo
   if (!isId('job', jobId)) return null;
   const found = await findTenantJobWithOutput(ctx.db, tenantId, jobId);
   if (!found) return null;
-  const { job, outputStorageKey, outputDeletedAt } = found;
+  const { job } = found;
 
   const details: NonNullable<GetResultResponse['details']> = {
     status: job.status,
@@ -25,19 +26,7 @@ export async function presentJobResult(ctx: ServiceContext, tenantId: string, jo
   if (job.status === 'failed' && job.errorMessage) details.error = job.errorMessage;
   if (job.status === 'canceled') details.reason = 'canceled';
 
-  let result: GetResultResponse['result'] = null;
-  if (job.status === 'succeeded' && outputStorageKey && job.startedAt && job.finishedAt) {
-    const startTime = job.startedAt.getTime() / 1000;
-    const endTime = job.finishedAt.getTime() / 1000;
-    result = {
-      sample: outputDeletedAt ? null : await ctx.storage.signedUrl(outputStorageKey, { expiresInSeconds: ctx.settings.signedUrlTtlSeconds }),
-      prompt: job.prompt,
-      seed: job.seed,
-      start_time: startTime,
-      end_time: endTime,
-      duration: Math.round((endTime - startTime) * 1000) / 1000,
-    };
-  }
+  const result = job.status === 'succeeded' && found.outputStorageKey ? await bflResultOf(ctx, found) : null;
 
   let progress: number | null = null;
   if (job.status === 'running') progress = job.progress ?? 0;

@@ -1,7 +1,8 @@
-import { bflStatusOf, isId, isTerminal, ProblemError, type JobStatus } from '@kontext/core';
-import { findJob, findJobEventsAfter } from '@kontext/db';
+import { bflStatusOf, isTerminal, type JobStatus } from '@kontext/core';
+import { findJobEventsAfter } from '@kontext/db';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
+import { findOwnJob } from './find-own-job.ts';
 
 export interface JobStreamEvent {
   id: number;
@@ -19,8 +20,7 @@ export async function readJobEvents({
   input,
 }: VerbArgs<{ auth: AuthenticatedKey; jobId: string; afterId: number; limit: number }>): Promise<{ events: JobStreamEvent[]; finished: boolean }> {
   requireScope(input.auth, 'jobs:read');
-  const job = isId('job', input.jobId) ? await findJob(ctx.db, input.jobId) : undefined;
-  if (!job || job.tenantId !== input.auth.tenantId) throw new ProblemError('not_found', `no job ${input.jobId}`);
+  const job = await findOwnJob(ctx, input.auth, input.jobId);
   const rows = await findJobEventsAfter(ctx.db, job.id, input.afterId, input.limit);
   const events = rows.map((row): JobStreamEvent => {
     const status = row.type === 'status' ? (row.data.status as JobStatus) : undefined;

@@ -117,17 +117,13 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
 
   // Uploads are content-addressed: an image already stored for this tenant is not written again.
   // References are used as they are, their retention clock restarted.
-  const assets: { position: number; asset: AssetRow }[] = [];
-  for (const input of inputs) {
-    if (input.kind === 'reference') {
-      assets.push({ position: input.position, asset: input.asset });
-      continue;
-    }
-    const { image } = input;
-    await storeInput(ctx, auth.tenantId, image);
-    assets.push({
-      position: input.position,
-      asset: await upsertInputAsset(ctx.db, {
+  // Uploads are stored concurrently; the same image twice meets itself in the content-addressed upsert.
+  const assets: { position: number; asset: AssetRow }[] = await Promise.all(
+    inputs.map(async (input) => {
+      if (input.kind === 'reference') return { position: input.position, asset: input.asset };
+      const { image } = input;
+      await storeInput(ctx, auth.tenantId, image);
+      const asset = await upsertInputAsset(ctx.db, {
         id: newId('asset'),
         tenantId: auth.tenantId,
         kind: 'input',
@@ -137,9 +133,10 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
         height: image.height,
         format: image.format,
         storageKey: inputImageKey(auth.tenantId, image.contentHash, image.format),
-      }),
-    });
-  }
+      });
+      return { position: input.position, asset };
+    }),
+  );
   await touchAssets(ctx.db, inputs.flatMap((input) => (input.kind === 'reference' ? [input.asset.id] : [])));
 
   const jobId = newId('job');

@@ -2,7 +2,6 @@ import { jobQueueName } from '@kontext/core';
 import { findStaleDispatches, sweepExpiredJobs } from '@kontext/db';
 import type { VerbArgs } from '../context.ts';
 import { relayDispatch } from './relay-dispatch.ts';
-import { relayWebhooks } from '../webhooks/relay-webhooks.ts';
 
 export interface SweepReport {
   requeued: number;
@@ -15,21 +14,17 @@ const BATCH = 200;
 
 /**
  * Maintenance pass: requeues jobs whose worker stopped heart-beating, fails those out of
- * attempts or waiting past the queue timeout, and relays dispatches whose send was lost.
+ * attempts or waiting past the queue timeout, and relays dispatches whose send was lost. The
+ * webhooks of the jobs it fails are relayed by the maintenance pass's next step.
  * Safe to run from several processes at once (SKIP LOCKED, guarded updates, idempotent sends).
  */
 export async function sweepJobs({ ctx }: VerbArgs<Record<string, never>>): Promise<SweepReport> {
   const swept = await sweepExpiredJobs(ctx.db, ctx.settings.queueTimeoutSeconds, BATCH);
-  let relayed = 0;
-  for (const job of swept.requeued) {
-    if (await relayDispatch({ ctx, input: { jobId: job.jobId, queue: jobQueueName(job.enginePool) } })) relayed++;
-  }
   const stale = await findStaleDispatches(ctx.db, ctx.settings.dispatchGraceSeconds, BATCH);
-  for (const job of stale) {
+  let relayed = 0;
+  for (const job of [...swept.requeued, ...stale]) {
     if (await relayDispatch({ ctx, input: { jobId: job.jobId, queue: jobQueueName(job.enginePool) } })) relayed++;
   }
-  // Jobs failed here emit webhooks too; relay them now rather than on the next maintenance run.
-  if (swept.failedLeases.length + swept.expiredQueued.length > 0) await relayWebhooks({ ctx, input: {} });
   const report = {
     requeued: swept.requeued.length,
     failedLeases: swept.failedLeases.length,

@@ -24,16 +24,8 @@ const DAY = 24 * HOUR;
 /** At most this many buckets per query: 31 days of hours, about 13 months of days. */
 const MAX_BUCKETS = { hour: 31 * 24, day: 400 } as const;
 
-interface Accumulator {
-  jobs: number;
-  startedJobs: number;
-  credits: number;
-  inputMegapixels: number;
-  outputMegapixels: number;
-  queueMsSum: number;
-  engineMsSum: number;
-  histogram: number[];
-}
+/** A rollup row's figures, summed over groups and buckets. */
+type Accumulator = Omit<UsageRow, 'bucketStart' | 'groupKey'>;
 
 const empty = (): Accumulator => ({
   jobs: 0,
@@ -43,10 +35,10 @@ const empty = (): Accumulator => ({
   outputMegapixels: 0,
   queueMsSum: 0,
   engineMsSum: 0,
-  histogram: Array<number>(USAGE_HISTOGRAM_BUCKETS).fill(0),
+  latencyHistogram: Array<number>(USAGE_HISTOGRAM_BUCKETS).fill(0),
 });
 
-function add(into: Accumulator, row: UsageRow | Accumulator): void {
+function add(into: Accumulator, row: Accumulator): void {
   into.jobs += row.jobs;
   into.startedJobs += row.startedJobs;
   into.credits += row.credits;
@@ -54,7 +46,7 @@ function add(into: Accumulator, row: UsageRow | Accumulator): void {
   into.outputMegapixels += row.outputMegapixels;
   into.queueMsSum += row.queueMsSum;
   into.engineMsSum += row.engineMsSum;
-  addHistograms(into.histogram, 'latencyHistogram' in row ? row.latencyHistogram : row.histogram);
+  addHistograms(into.latencyHistogram, row.latencyHistogram);
 }
 
 function figures(acc: Accumulator): UsageFigures {
@@ -67,8 +59,8 @@ function figures(acc: Accumulator): UsageFigures {
     // Over the jobs a worker started: a job canceled or timed out in the queue has no such times.
     avg_queue_ms: acc.startedJobs ? Math.round(acc.queueMsSum / acc.startedJobs) : null,
     avg_engine_ms: acc.startedJobs ? Math.round(acc.engineMsSum / acc.startedJobs) : null,
-    p50_ms: histogramQuantileMs(acc.histogram, 0.5),
-    p95_ms: histogramQuantileMs(acc.histogram, 0.95),
+    p50_ms: histogramQuantileMs(acc.latencyHistogram, 0.5),
+    p95_ms: histogramQuantileMs(acc.latencyHistogram, 0.95),
   };
 }
 

@@ -1,7 +1,6 @@
 import { newId, ProblemError, WEBHOOK_EVENTS, type WebhookEvent } from '@kontext/core';
 import {
   deleteWebhookEndpoint as deleteEndpointRow,
-  findWebhookEndpoint,
   insertWebhookEndpoint,
   listWebhookEndpoints as listEndpointRows,
   rotateWebhookSecret as rotateSecretRow,
@@ -78,7 +77,6 @@ export async function rotateWebhookSecret({
   input,
 }: VerbArgs<{ auth: AuthenticatedKey; id: string; overlapSeconds?: number | undefined }>): Promise<PublicWebhookEndpoint & { secret: string }> {
   requireScope(input.auth, 'webhooks:write');
-  if (!(await findWebhookEndpoint(ctx.db, input.auth.tenantId, input.id))) throw new ProblemError('not_found', `no webhook endpoint ${input.id}`);
   const secret = generateWebhookSecret();
   const row = await rotateSecretRow(ctx.db, {
     tenantId: input.auth.tenantId,

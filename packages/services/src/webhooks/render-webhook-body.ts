@@ -1,7 +1,7 @@
 import { bflStatusOf, type JobStatus } from '@kontext/core';
 import type { JobWithOutput, WebhookDeliveryRow } from '@kontext/db';
 import type { ServiceContext } from '../context.ts';
-import { signedUrlOf } from '../assets/signed-url-of.ts';
+import { bflResultOf } from '../jobs/bfl-result-of.ts';
 
 interface Snapshot {
   status: JobStatus;
@@ -18,19 +18,7 @@ interface Snapshot {
 export async function renderWebhookBody(ctx: ServiceContext, delivery: WebhookDeliveryRow, found: JobWithOutput | undefined): Promise<string> {
   const snapshot = delivery.snapshot as Snapshot;
   const job = found?.job;
-  let result = null;
-  if (job && snapshot.status === 'succeeded' && job.startedAt && job.finishedAt) {
-    const start = job.startedAt.getTime() / 1000;
-    const end = job.finishedAt.getTime() / 1000;
-    result = {
-      sample: found.outputDeletedAt ? null : await signedUrlOf(ctx, found.outputStorageKey),
-      prompt: job.prompt,
-      seed: job.seed,
-      start_time: start,
-      end_time: end,
-      duration: Math.round((end - start) * 1000) / 1000,
-    };
-  }
+  const result = found && snapshot.status === 'succeeded' ? await bflResultOf(ctx, found) : null;
   return JSON.stringify({
     type: delivery.eventType,
     timestamp: delivery.occurredAt.toISOString(),
