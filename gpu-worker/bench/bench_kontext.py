@@ -39,6 +39,7 @@ sys.path.insert(0, str(ENGINE_DIR))
 
 from kontext_engine.options import DEFAULT_STEP_CACHE_THRESHOLD, EngineOptions  # noqa: E402
 from kontext_engine.pipeline import prepare_environment  # noqa: E402
+from kontext_engine.sizes import context_size  # noqa: E402
 
 TEXT_TOKENS = 512  # the pipeline's max_sequence_length: T5 tokens are always padded to 512
 
@@ -113,15 +114,6 @@ def transformer_flops_per_step(transformer_config: dict[str, Any], image_tokens:
     return float(blocks * per_block + embed + out)
 
 
-def preferred_context_size(width: int, height: int) -> tuple[int, int]:
-    """The size the stock pipeline resizes a context image of this size to (its closest aspect ratio in
-    PREFERRED_KONTEXT_RESOLUTIONS)."""
-    from diffusers.pipelines.flux.pipeline_flux_kontext import PREFERRED_KONTEXT_RESOLUTIONS
-
-    aspect = width / height
-    return min(PREFERRED_KONTEXT_RESOLUTIONS, key=lambda size: abs(aspect - size[0] / size[1]))
-
-
 def counted_transformer_flops(torch, pipe, run_once) -> float | None:
     """torch's FLOP counter over the first transformer call of a 1-step prediction (the same inputs a
     denoising step gets): the cross-check for the estimate. None where the counter is unavailable."""
@@ -172,15 +164,6 @@ def synchronize(torch, device: str) -> None:
 
 
 # --- building ----------------------------------------------------------------------------------------
-
-
-def apply_speedups(transformer, config: Config, pipeline_module) -> None:
-    if config.fuse_qkv:
-        pipeline_module.fuse_qkv(transformer)
-    if config.fp8:
-        pipeline_module.quantize_fp8(transformer)
-    if config.compile:
-        pipeline_module.compile_regional(transformer)
 
 
 def engine_options(args, config: Config, cache_dir: str | None) -> EngineOptions:
@@ -330,15 +313,14 @@ def main() -> int:
     log(f"matmul rate: {rate['flops_per_second'] / 1e12:.1f} TFLOP/s ({rate['dtype']}, n={rate['n']})")
 
     build_started = time.perf_counter()
-    components = build_components(arch, device=device, dtype=dtype, seed=0)
-    components["transformer"] = None  # built per configuration
+    components = build_components(arch, device=device, dtype=dtype, seed=0, with_transformer=False)  # built per configuration
     gc.collect()
     log(f"text encoders and VAE built in {time.perf_counter() - build_started:.1f} s")
 
     # 8x VAE downsampling, then 2x2 patches: one token per 16x16 pixels. The pipeline resizes the
     # context image to its preferred Kontext resolution (about 1 MP) whatever the output size.
     image_tokens = (args.size // 16) ** 2
-    context_width, context_height = preferred_context_size(args.size, args.size)
+    context_width, context_height = context_size(args.size, args.size)
     context_tokens = (context_width // 16) * (context_height // 16)
     estimated_flops = transformer_flops_per_step(arch.transformer, image_tokens, context_tokens)
 
@@ -391,7 +373,7 @@ def main() -> int:
                 torch._dynamo.reset()
                 transformer = build_transformer(arch, device=device, dtype=dtype, seed=0)
                 row.detail["transformer_parameters"] = parameter_count(transformer)
-                apply_speedups(transformer, config, pipeline_module)
+                pipeline_module.apply_speedups(transformer, engine_options(args, config, cache_dir))
                 pipe = KontextReferencePipeline(**{**components, "transformer": transformer},
                                                 image_encoder=None, feature_extractor=None)
                 engine = pipeline_module.KontextEngine(engine_options(args, config, cache_dir))
@@ -499,7 +481,7 @@ def cold_start_child(args) -> int:
     components = build_components(arch, device=args.device, dtype=getattr(torch, args.dtype), seed=0)
     built = time.perf_counter()
     pipeline_module.load_mega_cache(cache_dir, lambda *a, **k: None)
-    apply_speedups(components["transformer"], config, pipeline_module)
+    pipeline_module.apply_speedups(components["transformer"], engine_options(args, config, cache_dir))
     pipe = KontextReferencePipeline(**components, image_encoder=None, feature_extractor=None)
     engine = pipeline_module.KontextEngine(engine_options(args, config, cache_dir))
     engine.attach(pipe, torch)

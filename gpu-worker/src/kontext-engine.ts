@@ -47,7 +47,7 @@ export interface KontextEngineOptions {
 
 type State =
   | { kind: 'stopped' }
-  | { kind: 'loading'; process: ChildProcess; baseUrl?: string }
+  | { kind: 'loading'; process: ChildProcess }
   | { kind: 'ready'; process: ChildProcess; baseUrl: string }
   | { kind: 'failed'; message: string };
 
@@ -190,7 +190,6 @@ export class KontextEngine implements Engine {
     try {
       const port = await Promise.race([listeningPort(child, log), died]);
       const baseUrl = `http://127.0.0.1:${port}`;
-      this.#state = { kind: 'loading', process: child, baseUrl };
       const health = await this.#awaitLoaded(baseUrl, exited);
       this.#engineId = health.engine;
       this.#state = { kind: 'ready', process: child, baseUrl };

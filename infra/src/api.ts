@@ -70,7 +70,6 @@ export class Api extends Construct {
         PUBLIC_BASE_URL: this.url,
         ADMIN_TOKEN_SECRET_ARN: this.adminToken.secretArn,
         LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
       },
       logRetention: props.logRetention,
     });

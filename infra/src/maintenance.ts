@@ -46,7 +46,6 @@ export class Maintenance extends Construct {
         BUCKET_NAME: props.storage.bucket.bucketName,
         QUEUE_NAME_PREFIX: props.queues.queueNamePrefix,
         LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
       },
       logRetention: props.logRetention,
     });

@@ -62,7 +62,6 @@ export class SchemaMigration extends Construct {
         // The writer's certificate chains to the RDS CA, which Node does not trust by default:
         // encrypted, not verified (the proxy's certificate, used by everything else, is verified).
         DATABASE_SSL: 'require',
-        NODE_OPTIONS: '--enable-source-maps',
       },
       logRetention: props.logRetention,
     });

@@ -74,7 +74,8 @@ export class ServiceFunction extends Construct implements iam.IGrantable, ec2.IC
       timeout: props.timeout,
       logGroup: this.logGroup,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      environment: props.environment,
+      // Every bundle ships its source map: stack traces in the logs point at the sources.
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
     });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

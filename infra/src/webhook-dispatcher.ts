@@ -48,7 +48,6 @@ export class WebhookDispatcher extends Construct {
         BUCKET_NAME: props.storage.bucket.bucketName,
         QUEUE_NAME_PREFIX: props.queues.queueNamePrefix,
         LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
       },
       logRetention: props.logRetention,
     });

@@ -17,7 +17,7 @@ export async function ensureEngineVenv(): Promise<string> {
 
 /** A random-weight FLUX.1 Kontext pipeline small enough for a CPU, written in diffusers layout. */
 export async function buildTinyKontextModel(python: string, directory: string): Promise<void> {
-  await run(python, ['-c', 'import sys; from kontext_engine.testing.tiny import build_tiny_kontext; build_tiny_kontext(sys.argv[1])', directory], {
+  await run(python, ['-m', 'kontext_engine.testing.tiny', directory], {
     cwd: REPO_ROOT,
     maxBuffer: 16 * 1024 * 1024,
   });

@@ -182,9 +182,12 @@ def build_t5_tokenizer():
 # --- random-weight models ----------------------------------------------------------------------
 
 
-def build_components(arch: Architecture, *, device: str = "cpu", dtype=None, seed: int = 0) -> dict[str, Any]:
+def build_components(
+    arch: Architecture, *, device: str = "cpu", dtype=None, seed: int = 0, with_transformer: bool = True
+) -> dict[str, Any]:
     """Every component of a FluxKontextPipeline with random weights, created directly on ``device`` in
-    ``dtype`` (no float32 copy on the way), seeded so the same call builds the same weights."""
+    ``dtype`` (no float32 copy on the way), seeded so the same call builds the same weights. Without
+    the transformer (``None``) for callers that build it themselves (``build_transformer``, same seed)."""
     import torch
     from diffusers import AutoencoderKL, FlowMatchEulerDiscreteScheduler
     from transformers import CLIPTextConfig, CLIPTextModel, T5Config, T5EncoderModel
@@ -205,7 +208,7 @@ def build_components(arch: Architecture, *, device: str = "cpu", dtype=None, see
     if arch is TINY:
         t5_config.vocab_size = len(tokenizer_2)
 
-    transformer = build_transformer(arch, device=device, dtype=dtype, seed=seed)
+    transformer = build_transformer(arch, device=device, dtype=dtype, seed=seed) if with_transformer else None
     previous_dtype = torch.get_default_dtype()
     torch.set_default_dtype(dtype)
     try:

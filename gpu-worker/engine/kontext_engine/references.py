@@ -30,7 +30,8 @@ from typing import Any
 
 import torch
 from diffusers import FluxKontextPipeline
-from diffusers.pipelines.flux.pipeline_flux_kontext import PREFERRED_KONTEXT_RESOLUTIONS
+
+from .sizes import context_size
 
 # Offset of the first reference on the RoPE time/index axis; the context image has 1, the target 0.
 FIRST_REFERENCE_OFFSET = 2
@@ -57,12 +58,8 @@ class KontextReferencePipeline(FluxKontextPipeline):
     def preprocess_reference(self, image: Any) -> torch.Tensor:
         """A reference image resized to its own snapped preferred resolution, as the stock pipeline does
         for the context image, then normalised to [-1, 1]: a (1, 3, H, W) tensor."""
-        multiple_of = self.vae_scale_factor * 2
         image_height, image_width = self.image_processor.get_default_height_width(image)
-        aspect_ratio = image_width / image_height
-        _, width, height = min((abs(aspect_ratio - w / h), w, h) for w, h in PREFERRED_KONTEXT_RESOLUTIONS)
-        width = width // multiple_of * multiple_of
-        height = height // multiple_of * multiple_of
+        width, height = context_size(image_width, image_height)
         image = self.image_processor.resize(image, height, width)
         return self.image_processor.preprocess(image, height, width)
 

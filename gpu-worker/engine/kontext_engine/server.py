@@ -99,17 +99,16 @@ class Runtime:
         return thread
 
     def _load(self) -> None:
-        from .weights import WeightsError, check_model_dir
+        from .weights import WeightsError
 
         options = self.options
         assert options is not None
+        with self._lock:
+            self.detail = f"loading {options.model_dir}"
         try:
-            check_model_dir(options.model_dir)
-            with self._lock:
-                self.detail = f"loading {options.model_dir}"
-            from .pipeline import KontextEngine, LoadError, prepare_environment
+            from .pipeline import KontextEngine
 
-            prepare_environment(options)
+            # load() checks the weights first (WeightsError) and prepares the environment.
             engine = KontextEngine(options, log=log)
             engine.load()
         except WeightsError as error:
@@ -255,9 +254,11 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
     def log_error(self, format: str, *args: Any) -> None:  # noqa: A002
         log("warn", "http error", detail=format % args if args else format)
 
-    def send_json(self, status: int, body: dict[str, Any], close: bool = False) -> None:
+    def send_json(self, status: int, body: dict[str, Any], close: bool = False, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
@@ -312,13 +313,7 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
         return "unknown", None
 
     def not_allowed(self, allowed: str) -> None:
-        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
-        data = json.dumps({"error": "method_not_allowed", "allowed": allowed}).encode()
-        self.send_header("Allow", allowed)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "method_not_allowed", "allowed": allowed}, headers={"Allow": allowed})
 
     def dispatch(self, method: str) -> None:
         kind, prediction_id = self.route()
@@ -341,9 +336,7 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
             self.drain_body()
             if method != "POST":
                 self.not_allowed("POST")
-            elif not PREDICTION_ID.fullmatch(prediction_id or ""):
-                self.send_json(404, {"error": "not_found", "message": "no such running prediction"})
-            elif self.server.runtime.cancel(prediction_id or ""):
+            elif PREDICTION_ID.fullmatch(prediction_id or "") and self.server.runtime.cancel(prediction_id or ""):
                 log("info", "cancel requested", id=prediction_id)
                 self.send_json(200, {"canceled": True})
             else:

@@ -19,7 +19,9 @@ from pathlib import Path
 
 
 def build_tiny_kontext(directory: str | os.PathLike, seed: int = 0) -> Path:
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+    from ..pipeline import OFFLINE_VARIABLES
+
+    for name in OFFLINE_VARIABLES:
         os.environ.setdefault(name, "1")
     from diffusers import FluxKontextPipeline
 
