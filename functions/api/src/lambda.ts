@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { CloudEnvironmentSchema, openCloudRuntime, readSecretString } from '@kontext/cloud';
-import { parseEnvironment } from '@kontext/core';
+import { EnvFlagSchema, parseEnvironment } from '@kontext/core';
 import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
 import { createApp } from './app.ts';
+import { PLATFORM_VERSION } from './version.ts';
 
 // The API as a Lambda function behind an HTTP API (payload format 2.0): a thin composition root.
 // Everything below runs once per cold start (configuration, secrets, connections) and is reused
@@ -24,9 +25,9 @@ const ApiLambdaEnvironmentSchema = CloudEnvironmentSchema.and(
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(LAMBDA_MAX_BODY_BYTES).default(LAMBDA_MAX_BODY_BYTES),
     SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(600),
     API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
-    PLATFORM_VERSION: z.string().default('0.1.0'),
+    PLATFORM_VERSION: z.string().default(PLATFORM_VERSION),
     /** Tests against local servers only; the CDK app never sets it, so AWS refuses private targets. */
-    ALLOW_PRIVATE_WEBHOOK_TARGETS: z.enum(['true', 'false']).default('false'),
+    ALLOW_PRIVATE_WEBHOOK_TARGETS: EnvFlagSchema.default(false),
   }),
 );
 
@@ -41,7 +42,7 @@ const runtime = await openCloudRuntime(env, {
       publicBaseUrl: env.PUBLIC_BASE_URL,
       signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
       apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
-      webhooks: { allowPrivateNetworks: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true' },
+      webhooks: { allowPrivateNetworks: env.ALLOW_PRIVATE_WEBHOOK_TARGETS },
       ...(adminToken ? { adminToken } : {}),
     };
   },

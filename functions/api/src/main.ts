@@ -5,6 +5,7 @@ import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import { z } from 'zod';
 import { createApp } from './app.ts';
 import { startServer } from './server.ts';
+import { PLATFORM_VERSION } from './version.ts';
 
 // A standalone API server process over an existing database (the one-machine runner embeds the
 // same app; several of these can share one database behind a load balancer). Configuration from
@@ -42,7 +43,7 @@ const ctx = createServiceContext({
   jobDispatch: 'same-transaction',
   log,
 });
-const app = createApp({ ctx, maxBodyBytes: config.MAX_BODY_BYTES, localBlobs: { signer }, version: '0.1.0' });
+const app = createApp({ ctx, maxBodyBytes: config.MAX_BODY_BYTES, localBlobs: { signer }, version: PLATFORM_VERSION });
 const server = await startServer(app, { port: config.PORT, hostname: config.HOST });
 log.info('api ready', { url: server.url, adminApi: config.ADMIN_TOKEN !== undefined });
 

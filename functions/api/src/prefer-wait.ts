@@ -27,9 +27,7 @@ async function answerAfterWait(
   response: SubmitResponse,
   waitSeconds: number,
 ): Promise<SubmitResponse> {
-  const aborted = new AbortController();
-  c.req.raw.signal.addEventListener('abort', () => aborted.abort(), { once: true });
-  const current = await awaitSubmittedJob({ ctx, input: { auth, jobId: response.id, timeoutMs: waitSeconds * 1000, signal: aborted.signal } });
+  const current = await awaitSubmittedJob({ ctx, input: { auth, jobId: response.id, timeoutMs: waitSeconds * 1000, signal: c.req.raw.signal } });
   c.header('preference-applied', `wait=${waitSeconds}`);
   return { ...response, ...(current ? { status: current.status, result: current.result } : {}) };
 }

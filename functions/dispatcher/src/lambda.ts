@@ -1,5 +1,5 @@
 import { CloudEnvironmentSchema, openCloudRuntime } from '@kontext/cloud';
-import { parseEnvironment, WebhookRelayMessageSchema } from '@kontext/core';
+import { EnvFlagSchema, parseEnvironment, WebhookRelayMessageSchema } from '@kontext/core';
 import { dispatchRelayedWebhook, errorFields } from '@kontext/services';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
@@ -11,7 +11,7 @@ import { z } from 'zod';
 const DispatcherLambdaEnvironmentSchema = CloudEnvironmentSchema.and(
   z.object({
     /** Tests against local servers only; the CDK app never sets it, so AWS refuses private targets. */
-    ALLOW_PRIVATE_WEBHOOK_TARGETS: z.enum(['true', 'false']).default('false'),
+    ALLOW_PRIVATE_WEBHOOK_TARGETS: EnvFlagSchema.default(false),
     SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(600),
   }),
 );
@@ -21,7 +21,7 @@ const runtime = await openCloudRuntime(env, {
   service: 'dispatcher',
   settings: {
     signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
-    webhooks: { allowPrivateNetworks: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true' },
+    webhooks: { allowPrivateNetworks: env.ALLOW_PRIVATE_WEBHOOK_TARGETS },
   },
 });
 const { ctx, log } = runtime;

@@ -1,3 +1,4 @@
+import { EnvFlagSchema, WebhookRetryScheduleSchema } from '@kontext/core';
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
 import { createLogger, createServiceContext, environmentOrExit, LogLevelSchema, stopOnSignals } from '@kontext/services';
@@ -13,12 +14,9 @@ const ConfigSchema = z.object({
   STORAGE_DIR: z.string().min(1),
   URL_SIGNING_SECRET: z.string().min(32),
   PUBLIC_BASE_URL: z.url(),
-  ALLOW_PRIVATE_WEBHOOK_TARGETS: z.enum(['true', 'false']).default('false'),
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: EnvFlagSchema.default(false),
   /** Comma-separated retry delays in seconds; default the Standard Webhooks schedule. */
-  WEBHOOK_RETRY_SCHEDULE: z
-    .string()
-    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/)
-    .optional(),
+  WEBHOOK_RETRY_SCHEDULE: WebhookRetryScheduleSchema.optional(),
   WEBHOOK_CLAIM_SECONDS: z.coerce.number().positive().max(3600).default(60),
   DISPATCHER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   LOG_LEVEL: LogLevelSchema,
@@ -34,9 +32,9 @@ const ctx = createServiceContext({
   settings: {
     publicBaseUrl: config.PUBLIC_BASE_URL,
     webhooks: {
-      allowPrivateNetworks: config.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
+      allowPrivateNetworks: config.ALLOW_PRIVATE_WEBHOOK_TARGETS,
       claimSeconds: config.WEBHOOK_CLAIM_SECONDS,
-      ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleSeconds: config.WEBHOOK_RETRY_SCHEDULE.split(',').map(Number) } : {}),
+      ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleSeconds: config.WEBHOOK_RETRY_SCHEDULE } : {}),
     },
   },
   log,

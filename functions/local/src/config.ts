@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ModelCatalogSchema, parseEnvironment, type ModelCatalog } from '@kontext/core';
+import { ModelCatalogSchema, parseEnvironment, WebhookRetryScheduleSchema, type ModelCatalog } from '@kontext/core';
 import { LogLevelSchema } from '@kontext/services';
 import { z } from 'zod';
 
@@ -24,10 +24,7 @@ export const LocalConfigSchema = z.object({
   /** Local development only: lets webhooks target loopback and private networks. */
   ALLOW_PRIVATE_WEBHOOK_TARGETS: flag.default(true),
   /** Comma-separated webhook retry delays in seconds; default the Standard Webhooks schedule. */
-  WEBHOOK_RETRY_SCHEDULE: z
-    .string()
-    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated seconds, e.g. 5,300,1800')
-    .optional(),
+  WEBHOOK_RETRY_SCHEDULE: WebhookRetryScheduleSchema.optional(),
   WEBHOOK_CLAIM_SECONDS: z.coerce.number().positive().max(3600).default(60),
   DISPATCHER_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(32),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(30 * 1024 * 1024),

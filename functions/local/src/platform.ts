@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createApp, startServer, type RunningServer } from '@kontext/api';
+import { createApp, PLATFORM_VERSION, startServer, type RunningServer } from '@kontext/api';
 import { PREVIEW_ENGINE_POOL } from '@kontext/core';
 import { connectDatabase, migrateDatabase } from '@kontext/db';
 import { WebhookDispatcher } from '@kontext/dispatcher';
@@ -25,7 +25,6 @@ import { readOrCreateSecret } from './secret-file.ts';
 // The one-machine composition root: embedded (or external) Postgres, files on disk, the Postgres
 // queue, the API server, worker loops with the preview engine and the sweeper, in one process.
 
-export const PLATFORM_VERSION = '0.1.0';
 
 export interface LocalPlatformOptions {
   config: LocalConfig;
@@ -103,7 +102,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         webhooks: {
           allowPrivateNetworks: config.ALLOW_PRIVATE_WEBHOOK_TARGETS,
           claimSeconds: config.WEBHOOK_CLAIM_SECONDS,
-          ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleSeconds: config.WEBHOOK_RETRY_SCHEDULE.split(',').map(Number) } : {}),
+          ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleSeconds: config.WEBHOOK_RETRY_SCHEDULE } : {}),
         },
       },
       ...(config.catalog ? { catalog: config.catalog } : {}),

@@ -41,8 +41,7 @@ export async function handler(): Promise<{ passes: number; last: MaintenanceRepo
 }
 
 function foundWork(report: MaintenanceReport): boolean {
-  const { jobs, webhooksRelayed, assetsDeleted, purged } = report;
-  return jobs.requeued + jobs.failedLeases + jobs.expiredQueued + jobs.relayed + webhooksRelayed + assetsDeleted + purged.idempotencyKeys + purged.jobEvents > 0;
+  return Object.values(flatten(report)).some((count) => count > 0);
 }
 
 function flatten(report: MaintenanceReport): Record<string, number> {

@@ -1,11 +1,11 @@
+import { EnvFlagSchema } from '@kontext/core';
+import { DEFAULT_SQS_NAME_PREFIX } from '@kontext/queue';
 import { LogLevelSchema } from '@kontext/services';
 import { z } from 'zod';
 
 // The environment every cloud process shares (API, dispatcher and maintenance Lambdas, the worker
 // container): where the database, the bucket and the queues are. Each process extends it with
 // its own variables; all are validated once at start.
-
-const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const CloudEnvironmentSchema = z
   .object({
@@ -37,14 +37,14 @@ export const CloudEnvironmentSchema = z
     QUEUE_NAME_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_-]{0,60}$/)
-      .default('kontext-'),
+      .default(DEFAULT_SQS_NAME_PREFIX),
     AWS_REGION: z.string().min(1).default('us-east-1'),
     /** Endpoints of S3/SQS/Secrets Manager-compatible servers (development and tests). */
     AWS_ENDPOINT_URL_S3: z.url().optional(),
     AWS_ENDPOINT_URL_SQS: z.url().optional(),
     AWS_ENDPOINT_URL_SECRETS_MANAGER: z.url().optional(),
     /** Path-style S3 URLs, for S3-compatible servers without virtual-host buckets. */
-    S3_FORCE_PATH_STYLE: flag.default(false),
+    S3_FORCE_PATH_STYLE: EnvFlagSchema.default(false),
     /**
      * How long a relayed or claimed webhook delivery is held before it counts as lost and is
      * relayed again; longer than the 15 s webhook timeout. Every process that relays must agree.

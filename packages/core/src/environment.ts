@@ -1,4 +1,13 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+
+/** A boolean variable written exactly `true` or `false`, read as a boolean. */
+export const EnvFlagSchema = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+/** `WEBHOOK_RETRY_SCHEDULE`: comma-separated retry delays in seconds, read as a list. */
+export const WebhookRetryScheduleSchema = z
+  .string()
+  .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated seconds, e.g. 5,300,1800')
+  .transform((schedule) => schedule.split(',').map(Number));
 
 /** Configuration that failed validation; the message lists every variable at fault. */
 export class ConfigurationError extends Error {

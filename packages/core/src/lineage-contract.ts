@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { API_KEY_MODES } from './api-key-format.ts';
 import { SubmitRequestSchema, OutputFormatSchema } from './contract.ts';
 import { BflStatusSchema, JobStatusSchema } from './job-state.ts';
+import { IsoTimeSchema } from './platform-contract.ts';
 
 // Jobs, assets and lineage on the wire: every image the platform holds is an asset; every job
 // consumed some assets (its lineage edges, with role and position) and produced at most one.
 
-const isoTime = z.iso.datetime({ offset: true });
 
 export const AssetSchema = z
   .object({
@@ -19,10 +19,10 @@ export const AssetSchema = z
     content_hash: z.string().describe('SHA-256 of the bytes, hex.'),
     producing_job_id: z.string().nullable(),
     engine: z.string().nullable(),
-    created_at: isoTime,
-    last_used_at: isoTime,
-    expires_at: isoTime.nullable().describe('When retention will delete it unless it is used again; null once deleted.'),
-    deleted_at: isoTime.nullable().describe('Set when retention deleted the image; the record stays so lineage stays whole.'),
+    created_at: IsoTimeSchema,
+    last_used_at: IsoTimeSchema,
+    expires_at: IsoTimeSchema.nullable().describe('When retention will delete it unless it is used again; null once deleted.'),
+    deleted_at: IsoTimeSchema.nullable().describe('Set when retention deleted the image; the record stays so lineage stays whole.'),
     url: z.url().nullable().describe('A fresh signed URL (expires); null once deleted.'),
     thumbnail_url: z.url().nullable(),
   })
@@ -71,9 +71,9 @@ export const JobRecordSchema = z
     root_job_id: z.string().describe('The first job of this chain of edits.'),
     depth: z.number().int().describe('Edits between this job and its root (0 for a root).'),
     webhook_url: z.string().nullable(),
-    created_at: isoTime,
-    started_at: isoTime.nullable(),
-    finished_at: isoTime.nullable(),
+    created_at: IsoTimeSchema,
+    started_at: IsoTimeSchema.nullable(),
+    finished_at: IsoTimeSchema.nullable(),
     queue_ms: z.number().int().nullable(),
     engine_ms: z.number().int().nullable(),
   })
@@ -90,8 +90,8 @@ export const JobListQuerySchema = z.object({
   cursor: z.string().max(100).optional().describe('next_cursor of the previous page.'),
   status: JobStatusSchema.optional(),
   model: z.string().max(100).optional(),
-  created_after: isoTime.optional(),
-  created_before: isoTime.optional(),
+  created_after: IsoTimeSchema.optional(),
+  created_before: IsoTimeSchema.optional(),
   root: z.string().max(100).optional().describe('Only jobs whose lineage root is this job id (every job reports its root_job_id); the root itself is included.'),
 });
 
@@ -120,7 +120,7 @@ export const LineageNodeSchema: z.ZodType<LineageNode> = z
     status: JobStatusSchema,
     bfl_status: BflStatusSchema,
     model: z.string(),
-    created_at: isoTime,
+    created_at: IsoTimeSchema,
     output_asset_id: z.string().nullable(),
     output_expired: z.boolean(),
     thumbnail_url: z.url().nullable(),

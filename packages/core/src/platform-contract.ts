@@ -5,7 +5,8 @@ import { ApiKeyScopeSchema, MAX_CREDIT_ADJUSTMENT, TenantLimitsSchema } from './
 // The wire contract of what the platform adds to BFL's surface: credits, keys, usage and the
 // operator API. Snake case on the wire, like BFL's fields.
 
-const isoTime = z.iso.datetime({ offset: true });
+/** An ISO 8601 timestamp with its offset, as every response writes times. */
+export const IsoTimeSchema = z.iso.datetime({ offset: true });
 
 export const CreditsResponseSchema = z
   .object({
@@ -23,9 +24,9 @@ export const ApiKeySchema = z
     scopes: z.array(ApiKeyScopeSchema),
     mode: z.enum(API_KEY_MODES),
     status: z.enum(['active', 'retiring', 'revoked']).describe('retiring: rotated out, working until expires_at.'),
-    created_at: isoTime,
-    last_used_at: isoTime.nullable(),
-    expires_at: isoTime.nullable().describe('When the key stops (or stopped) working.'),
+    created_at: IsoTimeSchema,
+    last_used_at: IsoTimeSchema.nullable(),
+    expires_at: IsoTimeSchema.nullable().describe('When the key stops (or stopped) working.'),
     replaced_by: z.string().nullable(),
   })
   .meta({ id: 'ApiKey' });
@@ -60,7 +61,7 @@ export const TenantSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    created_at: isoTime,
+    created_at: IsoTimeSchema,
     credits: z.object({ available: z.number(), reserved: z.number() }),
     active_jobs: z.number().int(),
     limits: TenantLimitsSchema,
@@ -103,8 +104,8 @@ export const CreditAdjustmentResponseSchema = z
 export const USAGE_GROUPINGS = ['model', 'key', 'status', 'mode', 'none'] as const;
 
 export const UsageQuerySchema = z.object({
-  from: isoTime.optional().describe('Start (inclusive); default 7 days before `to`.'),
-  to: isoTime.optional().describe('End (exclusive); default now.'),
+  from: IsoTimeSchema.optional().describe('Start (inclusive); default 7 days before `to`.'),
+  to: IsoTimeSchema.optional().describe('End (exclusive); default now.'),
   granularity: z.enum(['hour', 'day']).default('day'),
   group_by: z.enum(USAGE_GROUPINGS).default('none'),
   mode: z.enum(API_KEY_MODES).optional().describe('Only live or only test usage; default both.'),
@@ -124,12 +125,12 @@ const UsageFiguresSchema = z.object({
 export const UsageResponseSchema = z
   .object({
     granularity: z.enum(['hour', 'day']),
-    from: isoTime,
-    to: isoTime,
+    from: IsoTimeSchema,
+    to: IsoTimeSchema,
     group_by: z.enum(USAGE_GROUPINGS),
     buckets: z.array(
       z.object({
-        start: isoTime,
+        start: IsoTimeSchema,
         totals: UsageFiguresSchema,
         groups: z.array(UsageFiguresSchema.extend({ key: z.string() })),
       }),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { IsoTimeSchema } from './platform-contract.ts';
 
 // Webhooks on the wire: tenant endpoints with event filters and rotating secrets, and the log of
 // every delivery and attempt. Deliveries are signed per Standard Webhooks.
 
-const isoTime = z.iso.datetime({ offset: true });
 
 export const WEBHOOK_EVENTS = ['job.started', 'job.succeeded', 'job.failed', 'job.moderated', 'job.canceled'] as const;
 export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS);
@@ -20,8 +20,8 @@ export const WebhookEndpointSchema = z
     events: z.array(WebhookEventSchema),
     status: z.enum(['active', 'disabled']),
     disabled_reason: z.string().nullable(),
-    secret_rotation_ends_at: isoTime.nullable().describe('Until then deliveries carry signatures of both the new and the previous secret.'),
-    created_at: isoTime,
+    secret_rotation_ends_at: IsoTimeSchema.nullable().describe('Until then deliveries carry signatures of both the new and the previous secret.'),
+    created_at: IsoTimeSchema,
   })
   .meta({ id: 'WebhookEndpoint' });
 
@@ -68,7 +68,7 @@ export const WebhookEndpointListSchema = z.object({ data: z.array(WebhookEndpoin
 export const WebhookAttemptSchema = z
   .object({
     attempt: z.number().int(),
-    started_at: isoTime,
+    started_at: IsoTimeSchema,
     duration_ms: z.number().int(),
     status_code: z.number().int().nullable(),
     error: z.string().nullable(),
@@ -85,11 +85,11 @@ export const WebhookDeliverySchema = z
     event_type: WebhookEventSchema,
     status: z.enum(['pending', 'succeeded', 'failed']),
     attempts: z.number().int(),
-    next_attempt_at: isoTime.nullable(),
+    next_attempt_at: IsoTimeSchema.nullable(),
     last_status_code: z.number().int().nullable(),
     last_error: z.string().nullable(),
-    created_at: isoTime,
-    delivered_at: isoTime.nullable(),
+    created_at: IsoTimeSchema,
+    delivered_at: IsoTimeSchema.nullable(),
     attempt_log: z.array(WebhookAttemptSchema),
   })
   .meta({ id: 'WebhookDelivery' });

@@ -210,11 +210,8 @@ export class SqsQueue implements MessageQueue {
   }
 
   async #lookUpQueueUrl(logical: string): Promise<string> {
-    const QueueName = sqsQueueName(logical, this.#namePrefix);
     try {
-      const { QueueUrl } = await this.#client.send(new GetQueueUrlCommand({ QueueName }));
-      if (!QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${QueueName}`);
-      return QueueUrl;
+      return await this.#getQueueUrl(sqsQueueName(logical, this.#namePrefix));
     } catch (error) {
       if (!this.#provision || !isQueueMissingError(error)) throw error;
       return this.#createQueue(logical, this.#provision);
@@ -247,10 +244,14 @@ export class SqsQueue implements MessageQueue {
     } catch (error) {
       // Created meanwhile with other attributes (e.g. by the CDK app): use it as it is.
       if (!isErrorNamed(error, 'QueueNameExists', 'QueueAlreadyExists')) throw error;
-      const { QueueUrl } = await this.#client.send(new GetQueueUrlCommand({ QueueName }));
-      if (!QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${QueueName}`);
-      return QueueUrl;
+      return this.#getQueueUrl(QueueName);
     }
+  }
+
+  async #getQueueUrl(QueueName: string): Promise<string> {
+    const { QueueUrl } = await this.#client.send(new GetQueueUrlCommand({ QueueName }));
+    if (!QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${QueueName}`);
+    return QueueUrl;
   }
 }
 

@@ -13,8 +13,6 @@ export function registerListModels(app: ApiApp, deps: ApiDependencies): void {
     responses: { 200: { description: 'The catalog.', content: { 'application/json': { schema: ModelListSchema } } } },
   });
   app.openapi(route, (c) => {
-    const allowed = c.get('auth').allowedModels;
-    const models = listModels({ ctx: deps.ctx }).filter((model) => !allowed || allowed.includes(model.id));
-    return c.json({ data: models }, 200);
+    return c.json({ data: listModels({ ctx: deps.ctx, input: { auth: c.get('auth') } }) }, 200);
   });
 }

@@ -4,7 +4,7 @@ import type { ApiApp, ApiDependencies } from '../env.ts';
 import { limitBody } from '../middleware/limit-body.ts';
 import { requireJson } from '../middleware/require-json.ts';
 import { SUBMIT_ERROR_RESPONSES } from '../openapi-responses.ts';
-import { answerSubmit } from '../prefer-wait.ts';
+import { answerSubmit, MAX_WAIT_SECONDS } from '../prefer-wait.ts';
 import { apiKeyRoute } from '../route-kinds.ts';
 
 // POST /v1/<model>: one route per catalog profile (BFL's names), so the OpenAPI document lists
@@ -20,7 +20,7 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
       description:
         `${profile.description} Text-to-image without input_image; an edit with it; input_image_2..4 are ` +
         `character or style references. Poll polling_url for the result. Price: ${profile.priceCredits} credits per image, ` +
-        'reserved on submit, charged on success, refunded otherwise. `Prefer: wait=N` (N <= 60) holds the answer until the ' +
+        `reserved on submit, charged on success, refunded otherwise. \`Prefer: wait=N\` (N <= ${MAX_WAIT_SECONDS}) holds the answer until the ` +
         'job finishes or N seconds pass, and adds its status and result. Needs the jobs:write scope.',
       middleware: [requireJson, limitBody(deps.maxBodyBytes)],
       request: { body: { required: true, content: { 'application/json': { schema: SubmitRequestSchema } } } },

@@ -24,6 +24,7 @@ import { inspectImage, type InspectedImage } from '../images/inspect-image.ts';
 import { readImageField } from '../images/read-image-field.ts';
 import { isImageReference, resolveImageReference } from '../images/resolve-image-reference.ts';
 import { relayDispatch } from './relay-dispatch.ts';
+import { isModelAllowed } from '../models/list-models.ts';
 
 export interface SubmitJobInput {
   auth: AuthenticatedKey;
@@ -54,8 +55,8 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
   const profile = findProfile(ctx.catalog, input.modelId);
   if (!profile) throw new ProblemError('not_found', `unknown model ${input.modelId}`);
   requireScope(auth, 'jobs:write');
-  if (auth.allowedModels && !auth.allowedModels.includes(profile.id)) {
-    throw new ProblemError('forbidden', `${profile.id} is not enabled for this account; enabled: ${auth.allowedModels.join(', ')}`);
+  if (!isModelAllowed(auth.allowedModels, profile.id)) {
+    throw new ProblemError('forbidden', `${profile.id} is not enabled for this account; enabled: ${auth.allowedModels?.join(', ')}`);
   }
 
   const issues: FieldIssue[] = [];

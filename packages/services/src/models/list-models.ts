@@ -1,4 +1,5 @@
 import type { ModelCatalog, ModelProfile } from '@kontext/core';
+import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 
 export interface PublicModel {
   id: string;
@@ -28,6 +29,13 @@ export function toPublicModel(profile: ModelProfile): PublicModel {
   };
 }
 
-export function listModels({ ctx }: { ctx: { catalog: ModelCatalog } }): PublicModel[] {
-  return ctx.catalog.map(toPublicModel);
+/** The catalog as `auth` may use it: a key whose tenant is limited to some models sees only those. */
+export function listModels({ ctx, input }: { ctx: { catalog: ModelCatalog }; input: { auth: Pick<AuthenticatedKey, 'allowedModels'> } }): PublicModel[] {
+  const allowed = input.auth.allowedModels;
+  return ctx.catalog.filter((profile) => isModelAllowed(allowed, profile.id)).map(toPublicModel);
+}
+
+/** Whether a key limited to `allowedModels` (null: every model) may use `modelId`. */
+export function isModelAllowed(allowedModels: readonly string[] | null, modelId: string): boolean {
+  return !allowedModels || allowedModels.includes(modelId);
 }

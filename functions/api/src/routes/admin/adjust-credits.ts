@@ -3,7 +3,7 @@ import { adjustCredits } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { requireJson } from '../../middleware/require-json.ts';
 import { adminRoute } from '../../route-kinds.ts';
-import { TenantParamsSchema } from './get-tenant.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerAdjustCredits(app: ApiApp, deps: ApiDependencies): void {
   const route = adminRoute(deps.ctx, {
@@ -12,7 +12,7 @@ export function registerAdjustCredits(app: ApiApp, deps: ApiDependencies): void 
     summary: 'Grant or remove credits',
     description: 'Positive adds, negative removes; ledgered with the reason; never takes the balance below zero (422).',
     middleware: [requireJson],
-    request: { params: TenantParamsSchema, body: { required: true, content: { 'application/json': { schema: CreditAdjustmentRequestSchema } } } },
+    request: { params: IdParamsSchema, body: { required: true, content: { 'application/json': { schema: CreditAdjustmentRequestSchema } } } },
     responses: { 200: { description: 'The new balance.', content: { 'application/json': { schema: CreditAdjustmentResponseSchema } } } },
   });
   app.openapi(route, async (c) => {

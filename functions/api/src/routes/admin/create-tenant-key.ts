@@ -3,7 +3,7 @@ import { issueApiKey } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { requireJson } from '../../middleware/require-json.ts';
 import { adminRoute } from '../../route-kinds.ts';
-import { TenantParamsSchema } from './get-tenant.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerCreateTenantKey(app: ApiApp, deps: ApiDependencies): void {
   const route = adminRoute(deps.ctx, {
@@ -12,7 +12,7 @@ export function registerCreateTenantKey(app: ApiApp, deps: ApiDependencies): voi
     summary: 'Create an API key for a tenant',
     description: 'The plaintext key is in the response once and never again.',
     middleware: [requireJson],
-    request: { params: TenantParamsSchema, body: { required: true, content: { 'application/json': { schema: CreateApiKeyRequestSchema } } } },
+    request: { params: IdParamsSchema, body: { required: true, content: { 'application/json': { schema: CreateApiKeyRequestSchema } } } },
     responses: { 201: { description: 'The key.', content: { 'application/json': { schema: CreatedApiKeySchema } } } },
   });
   app.openapi(route, async (c) => {

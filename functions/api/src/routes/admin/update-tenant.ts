@@ -3,7 +3,7 @@ import { updateTenantLimits } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { requireJson } from '../../middleware/require-json.ts';
 import { adminRoute } from '../../route-kinds.ts';
-import { TenantParamsSchema } from './get-tenant.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerUpdateTenant(app: ApiApp, deps: ApiDependencies): void {
   const route = adminRoute(deps.ctx, {
@@ -12,7 +12,7 @@ export function registerUpdateTenant(app: ApiApp, deps: ApiDependencies): void {
     summary: "Change a tenant's limits",
     description: 'Active jobs, requests per minute per key, allowed models, retention days. Keys pick up changes within 5 seconds.',
     middleware: [requireJson],
-    request: { params: TenantParamsSchema, body: { required: true, content: { 'application/json': { schema: UpdateTenantRequestSchema } } } },
+    request: { params: IdParamsSchema, body: { required: true, content: { 'application/json': { schema: UpdateTenantRequestSchema } } } },
     responses: { 200: { description: 'The tenant.', content: { 'application/json': { schema: TenantSchema } } } },
   });
   app.openapi(route, async (c) => {

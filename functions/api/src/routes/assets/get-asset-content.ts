@@ -3,7 +3,7 @@ import { readAssetContent } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-import { AssetParamsSchema } from './get-asset.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerGetAssetContent(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -12,7 +12,7 @@ export function registerGetAssetContent(app: ApiApp, deps: ApiDependencies): voi
     tags: ['Jobs and lineage'],
     summary: "An asset's bytes",
     description: 'The image itself, with the API key (no signed URL needed). Needs jobs:read.',
-    request: { params: AssetParamsSchema },
+    request: { params: IdParamsSchema },
     responses: {
       200: { description: 'The image.', content: { 'image/png': { schema: z.string().openapi({ format: 'binary' }) } } },
       404: problemResponseSpec('No such asset for this tenant.'),

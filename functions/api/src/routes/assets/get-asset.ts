@@ -1,11 +1,9 @@
-import { z } from '@hono/zod-openapi';
 import { AssetSchema } from '@kontext/core';
 import { getAsset } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-
-export const AssetParamsSchema = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerGetAsset(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -14,7 +12,7 @@ export function registerGetAsset(app: ApiApp, deps: ApiDependencies): void {
     tags: ['Jobs and lineage'],
     summary: 'Get an asset',
     description: 'Metadata and a fresh signed URL of an image the platform holds (an input or an output). Needs jobs:read.',
-    request: { params: AssetParamsSchema },
+    request: { params: IdParamsSchema },
     responses: {
       200: { description: 'The asset.', content: { 'application/json': { schema: AssetSchema } } },
       404: problemResponseSpec('No such asset for this tenant.'),

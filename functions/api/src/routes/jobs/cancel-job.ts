@@ -1,11 +1,9 @@
-import { z } from '@hono/zod-openapi';
 import { GetResultResponseSchema } from '@kontext/core';
 import { cancelJob } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-
-const ParamsSchema = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' } }) });
+import { idParams } from '../id-params.ts';
 
 export function registerCancelJob(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -15,7 +13,7 @@ export function registerCancelJob(app: ApiApp, deps: ApiDependencies): void {
     summary: 'Cancel a job',
     description:
       'A queued job is canceled at once; a running one stops at its next step. Its reserved credits are refunded. Needs jobs:write.',
-    request: { params: ParamsSchema },
+    request: { params: idParams(200) },
     responses: {
       200: { description: 'The job, now canceled.', content: { 'application/json': { schema: GetResultResponseSchema } } },
       404: problemResponseSpec('No such job for this tenant.'),

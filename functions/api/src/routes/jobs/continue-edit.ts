@@ -6,7 +6,7 @@ import { requireJson } from '../../middleware/require-json.ts';
 import { problemResponseSpec, SUBMIT_ERROR_RESPONSES } from '../../openapi-responses.ts';
 import { answerSubmit } from '../../prefer-wait.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-import { JobParamsSchema } from './job-params.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -19,7 +19,7 @@ export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
       'reference images and webhook unless the body overrides them (a reference field sent as null drops it). Editing one ' +
       'job several times makes branches. Answers like a submit. Needs jobs:write.',
     middleware: [requireJson, limitBody(deps.maxBodyBytes)],
-    request: { params: JobParamsSchema, body: { required: true, content: { 'application/json': { schema: EditRequestSchema } } } },
+    request: { params: IdParamsSchema, body: { required: true, content: { 'application/json': { schema: EditRequestSchema } } } },
     responses: {
       200: { description: 'The new job was accepted.', content: { 'application/json': { schema: SubmitResponseSchema } } },
       404: problemResponseSpec('No such job for this tenant.'),

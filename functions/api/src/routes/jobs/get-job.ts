@@ -3,7 +3,7 @@ import { getJob } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-import { JobParamsSchema } from './job-params.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerGetJob(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -12,7 +12,7 @@ export function registerGetJob(app: ApiApp, deps: ApiDependencies): void {
     tags: ['Jobs and lineage'],
     summary: 'Get a job',
     description: 'The full record: parameters, inputs with their roles, output, engine, timings, cost and place in its lineage. Needs jobs:read.',
-    request: { params: JobParamsSchema },
+    request: { params: IdParamsSchema },
     responses: {
       200: { description: 'The job.', content: { 'application/json': { schema: JobRecordSchema } } },
       404: problemResponseSpec('No such job for this tenant.'),

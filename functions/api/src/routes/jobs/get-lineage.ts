@@ -3,7 +3,7 @@ import { getLineage } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-import { JobParamsSchema } from './job-params.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerGetLineage(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -14,7 +14,7 @@ export function registerGetLineage(app: ApiApp, deps: ApiDependencies): void {
     description:
       'Its ancestors back to the first edit, and all its descendants as a tree (branches included); each node with prompt, ' +
       'status, output asset, reference edges and a thumbnail URL. Needs jobs:read.',
-    request: { params: JobParamsSchema },
+    request: { params: IdParamsSchema },
     responses: {
       200: { description: 'The lineage.', content: { 'application/json': { schema: LineageResponseSchema } } },
       404: problemResponseSpec('No such job for this tenant.'),

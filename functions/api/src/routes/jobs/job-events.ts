@@ -4,7 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-import { JobParamsSchema } from './job-params.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 // GET /v1/jobs/{id}/events: live status as Server-Sent Events. Every status change and progress
 // step is an event whose id is its place in the job's history, so a client that reconnects with
@@ -30,7 +30,7 @@ export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
       '`status` and `progress` events in order, resumable with Last-Event-ID, keep-alive comments every 15 s; the stream ' +
       'ends after the terminal status. Behind a gateway with a response timeout (AWS) the stream also ends after a bounded ' +
       'time with a `retry` hint; reconnect with Last-Event-ID to continue. Needs jobs:read.',
-    request: { params: JobParamsSchema, query: QuerySchema },
+    request: { params: IdParamsSchema, query: QuerySchema },
     responses: {
       200: { description: 'The event stream.', content: { 'text/event-stream': { schema: z.string() } } },
       404: problemResponseSpec('No such job for this tenant.'),

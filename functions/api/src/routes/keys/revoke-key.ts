@@ -1,11 +1,9 @@
-import { z } from '@hono/zod-openapi';
 import { ApiKeySchema } from '@kontext/core';
 import { requireScope, revokeApiKey } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-
-const ParamsSchema = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerRevokeKey(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -16,7 +14,7 @@ export function registerRevokeKey(app: ApiApp, deps: ApiDependencies): void {
     description:
       'Refused by this server at once and by every API server within 5 seconds (the bound on their key caches). ' +
       'Idempotent. Needs keys:write.',
-    request: { params: ParamsSchema },
+    request: { params: IdParamsSchema },
     responses: {
       200: { description: 'The key, now revoked.', content: { 'application/json': { schema: ApiKeySchema } } },
       404: problemResponseSpec('No such key for this tenant.'),

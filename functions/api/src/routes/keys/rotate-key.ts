@@ -4,8 +4,7 @@ import { requireScope, rotateApiKey } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-
-const ParamsSchema = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
+import { IdParamsSchema } from '../id-params.ts';
 
 const RotatedSchema = z
   .object({ key: CreatedApiKeySchema, old_key_expires_at: z.iso.datetime({ offset: true }) })
@@ -21,7 +20,7 @@ export function registerRotateKey(app: ApiApp, deps: ApiDependencies): void {
       'Issues a replacement with the same name, scopes and mode; the old key keeps working for the grace period ' +
       '(default 24 hours), then stops. Needs keys:write.',
     request: {
-      params: ParamsSchema,
+      params: IdParamsSchema,
       body: { required: false, content: { 'application/json': { schema: RotateApiKeyRequestSchema } } },
     },
     responses: {

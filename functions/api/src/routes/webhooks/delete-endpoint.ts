@@ -2,7 +2,7 @@ import { deleteWebhookEndpoint } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-import { WebhookIdParamsSchema } from './params.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerDeleteWebhookEndpoint(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -11,7 +11,7 @@ export function registerDeleteWebhookEndpoint(app: ApiApp, deps: ApiDependencies
     tags: ['Webhooks'],
     summary: 'Delete a webhook endpoint',
     description: 'Its pending deliveries fail; the delivery log stays. Needs webhooks:write.',
-    request: { params: WebhookIdParamsSchema },
+    request: { params: IdParamsSchema },
     responses: {
       204: { description: 'Deleted.' },
       404: problemResponseSpec('No such endpoint for this tenant.'),

@@ -3,7 +3,7 @@ import { redeliverWebhook } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-import { WebhookIdParamsSchema } from './params.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerRedeliverWebhook(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -12,7 +12,7 @@ export function registerRedeliverWebhook(app: ApiApp, deps: ApiDependencies): vo
     tags: ['Webhooks'],
     summary: 'Send a delivery again',
     description: 'Same webhook-id, the retry schedule restarted. Needs webhooks:write.',
-    request: { params: WebhookIdParamsSchema },
+    request: { params: IdParamsSchema },
     responses: {
       202: { description: 'Queued for delivery.', content: { 'application/json': { schema: WebhookDeliverySchema } } },
       404: problemResponseSpec('No such delivery for this tenant.'),

@@ -3,7 +3,7 @@ import { rotateWebhookSecret } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-import { WebhookIdParamsSchema } from './params.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerRotateWebhookSecret(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -15,7 +15,7 @@ export function registerRotateWebhookSecret(app: ApiApp, deps: ApiDependencies):
       'A new secret, returned once. Until the overlap ends (default 24 hours) every delivery carries two signatures, ' +
       'one per secret, so the receiver can switch without missing a message. Needs webhooks:write.',
     request: {
-      params: WebhookIdParamsSchema,
+      params: IdParamsSchema,
       body: { required: false, content: { 'application/json': { schema: RotateWebhookSecretRequestSchema } } },
     },
     responses: {

@@ -4,7 +4,7 @@ import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { requireJson } from '../../middleware/require-json.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
-import { WebhookIdParamsSchema } from './params.ts';
+import { IdParamsSchema } from '../id-params.ts';
 
 export function registerUpdateWebhookEndpoint(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
@@ -14,7 +14,7 @@ export function registerUpdateWebhookEndpoint(app: ApiApp, deps: ApiDependencies
     summary: 'Change or re-enable a webhook endpoint',
     description: 'URL, events, description; `enabled: true` re-enables an endpoint that was disabled. Needs webhooks:write.',
     middleware: [requireJson],
-    request: { params: WebhookIdParamsSchema, body: { required: true, content: { 'application/json': { schema: UpdateWebhookEndpointRequestSchema } } } },
+    request: { params: IdParamsSchema, body: { required: true, content: { 'application/json': { schema: UpdateWebhookEndpointRequestSchema } } } },
     responses: {
       200: { description: 'The endpoint.', content: { 'application/json': { schema: WebhookEndpointSchema } } },
       404: problemResponseSpec('No such endpoint for this tenant.'),
