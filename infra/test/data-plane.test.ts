@@ -1,3 +1,5 @@
+import { DEFAULT_MODEL_CATALOG, jobQueueName, PREVIEW_ENGINE_POOL, WEBHOOKS_QUEUE } from '@kontext/core';
+import { deadLetterQueueName, sqsQueueName } from '@kontext/queue';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KontextStack } from '../src/kontext-stack.ts';
@@ -92,6 +94,15 @@ describe('queues', () => {
     expect(prefix).toBe('kontext-');
     expect(queueNamePrefix('My_Stack.Prod')).toBe('my-stack-prod-');
     expect(() => queueNamePrefix('x'.repeat(70))).toThrow(/80 characters/);
+  });
+
+  it('names exactly the queues the code sends to and receives from (infra imports none of it)', () => {
+    const pools = new Set([...DEFAULT_MODEL_CATALOG.map((profile) => profile.enginePool), PREVIEW_ENGINE_POOL]);
+    expect([...QUEUE_LOGICAL_NAMES].sort()).toEqual([...[...pools].map(jobQueueName), WEBHOOKS_QUEUE].sort());
+    for (const logicalName of QUEUE_LOGICAL_NAMES) {
+      expect(`${prefix}${logicalName}`).toBe(sqsQueueName(logicalName, prefix));
+      expect(`${prefix}${logicalName}-dlq`).toBe(sqsQueueName(deadLetterQueueName(logicalName), prefix));
+    }
   });
 
   it.each(QUEUE_LOGICAL_NAMES)('%s has a dead-letter queue, SSE and TLS-only access', (logicalName) => {
