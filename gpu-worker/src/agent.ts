@@ -3,6 +3,7 @@ import type { ReceivedMessage } from '@kontext/queue';
 import {
   claimJob,
   completeJob,
+  describeError,
   errorFields,
   failJob,
   loadJobInputs,
@@ -233,7 +234,7 @@ export class WorkerAgent {
       (error instanceof EngineError && error.retryable) ||
       (isProblemError(error) ? error.retryable : !(error instanceof EngineError));
     if (retryable) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = describeError(error);
       const outcome = await releaseJob({
         ctx,
         input: { lease, enginePool: job.enginePool, receipt: message.receipt, reason, retryDelaySeconds: this.#retryDelaySeconds },
@@ -241,7 +242,7 @@ export class WorkerAgent {
       log.warn('job handed back', { outcome, ...errorFields(error) });
       return;
     }
-    const text = error instanceof Error ? error.message : String(error);
+    const text = describeError(error);
     await failJob({ ctx, input: { lease, message: text, engine: this.#engine.id } });
     await ctx.queue.ack(this.#queue, message.receipt);
     log.error('job failed', errorFields(error));

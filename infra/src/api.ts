@@ -9,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Database } from './database.ts';
 import type { Queues } from './queues.ts';
+import type { SecretKey } from './secret-key.ts';
 import { ServiceFunction } from './service-function.ts';
 import { type Storage, TENANT_PREFIX } from './storage.ts';
 
@@ -19,6 +20,7 @@ export interface ApiProps {
   readonly database: Database;
   readonly storage: Storage;
   readonly queues: Queues;
+  readonly secretKey: SecretKey;
   /** Steady requests per second across the whole stage (API Gateway's token bucket refill). */
   readonly throttleRateLimit: number;
   /** Requests the stage absorbs at once above the steady rate. */
@@ -69,6 +71,7 @@ export class Api extends Construct {
         QUEUE_NAME_PREFIX: props.queues.queueNamePrefix,
         PUBLIC_BASE_URL: this.url,
         ADMIN_TOKEN_SECRET_ARN: this.adminToken.secretArn,
+        ...props.secretKey.environment,
         LOG_LEVEL: props.logLevel,
       },
       logRetention: props.logRetention,
@@ -76,6 +79,8 @@ export class Api extends Construct {
     props.database.allowClient(this.handler, 'Kontext HTTP API');
     props.database.grantSecretRead(this.handler);
     this.adminToken.grantRead(this.handler);
+    // Seals the secrets of new endpoints and submits; opens a parent job's for a continued edit.
+    props.secretKey.grantSealAndOpen(this.handler);
     props.storage.grantObjects(this.handler, [
       { prefix: TENANT_PREFIX, actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], list: true },
     ]);

@@ -88,6 +88,9 @@ export class Database extends Construct {
       requireTLS: true,
       // Half of max_connections for the proxy's pool leaves the rest to migrations and an operator's psql.
       maxConnectionsPercent: 50,
+      // The session timeouts every connection runs with (packages/db SESSION_SETTINGS_SQL): set here,
+      // because start-up options sent by the clients would pin each to one database connection.
+      initQuery: 'SET statement_timeout = 15000; SET idle_in_transaction_session_timeout = 30000',
     });
 
     Validations.of(this.cluster).acknowledge({

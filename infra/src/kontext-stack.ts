@@ -13,6 +13,7 @@ import { Network } from './network.ts';
 import type { KontextParameters } from './parameters.ts';
 import { Queues, queueNamePrefix } from './queues.ts';
 import { SchemaMigration } from './schema-migration.ts';
+import { SecretKey } from './secret-key.ts';
 import { Storage } from './storage.ts';
 import { DISPATCHER_TIMEOUT, WebhookDispatcher } from './webhook-dispatcher.ts';
 import { MODELS_HOST_PATH, WorkerCluster } from './worker-cluster.ts';
@@ -60,6 +61,7 @@ export interface KontextStackProps extends StackProps {
 export class KontextStack extends Stack {
   readonly network: Network;
   readonly storage: Storage;
+  readonly secretKey: SecretKey;
   readonly queues: Queues;
   readonly database: Database;
   readonly migration: SchemaMigration;
@@ -101,7 +103,9 @@ export class KontextStack extends Stack {
       logRetention,
     });
 
+    this.secretKey = new SecretKey(this, 'SecretKey');
     const shared = {
+      secretKey: this.secretKey,
       vpc,
       subnets: appSubnets,
       database: this.database,

@@ -7,6 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Database } from './database.ts';
 import type { Queues } from './queues.ts';
+import type { SecretKey } from './secret-key.ts';
 import { ServiceFunction } from './service-function.ts';
 import { type Storage, TENANT_PREFIX } from './storage.ts';
 
@@ -17,6 +18,7 @@ export interface MaintenanceProps {
   readonly database: Database;
   readonly storage: Storage;
   readonly queues: Queues;
+  readonly secretKey: SecretKey;
   readonly logLevel: string;
   readonly logRetention: logs.RetentionDays;
 }
@@ -45,6 +47,7 @@ export class Maintenance extends Construct {
         ...props.database.proxyEnvironment,
         BUCKET_NAME: props.storage.bucket.bucketName,
         QUEUE_NAME_PREFIX: props.queues.queueNamePrefix,
+        ...props.secretKey.environment,
         LOG_LEVEL: props.logLevel,
       },
       logRetention: props.logRetention,
@@ -53,6 +56,8 @@ export class Maintenance extends Construct {
     this.handler.function.configureAsyncInvoke({ maxEventAge: Duration.seconds(60), retryAttempts: 0 });
     props.database.allowClient(this.handler, 'Kontext maintenance');
     props.database.grantSecretRead(this.handler);
+    // Re-seals webhook secrets stored before sealing existed.
+    props.secretKey.grantSealAndOpen(this.handler);
     // Retention deletes expired blobs, listing a tenant's prefix to purge it.
     props.storage.grantObjects(this.handler, [{ prefix: TENANT_PREFIX, actions: ['s3:DeleteObject'], list: true }]);
     // The relays re-send job messages and webhook deliveries whose first send was lost.

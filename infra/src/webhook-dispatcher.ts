@@ -6,6 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Database } from './database.ts';
 import type { Queues } from './queues.ts';
+import type { SecretKey } from './secret-key.ts';
 import { ServiceFunction } from './service-function.ts';
 import { type Storage, TENANT_PREFIX } from './storage.ts';
 
@@ -24,6 +25,7 @@ export interface WebhookDispatcherProps {
   readonly database: Database;
   readonly storage: Storage;
   readonly queues: Queues;
+  readonly secretKey: SecretKey;
   /** Concurrent batches at most, so a backlog cannot flood the database proxy. */
   readonly maxConcurrency: number;
   readonly logLevel: string;
@@ -47,12 +49,15 @@ export class WebhookDispatcher extends Construct {
         ...props.database.proxyEnvironment,
         BUCKET_NAME: props.storage.bucket.bucketName,
         QUEUE_NAME_PREFIX: props.queues.queueNamePrefix,
+        ...props.secretKey.environment,
         LOG_LEVEL: props.logLevel,
       },
       logRetention: props.logRetention,
     });
     props.database.allowClient(this.handler, 'Kontext webhook dispatcher');
     props.database.grantSecretRead(this.handler);
+    // Opens the webhook secrets it signs with.
+    props.secretKey.grantOpen(this.handler);
     // Presigning a sample URL needs the signer to hold s3:GetObject; nothing else in the bucket.
     props.storage.grantObjects(this.handler, [{ prefix: TENANT_PREFIX, actions: ['s3:GetObject'] }]);
     // Retries are sent back to the queue with a delay.

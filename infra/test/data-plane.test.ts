@@ -1,4 +1,5 @@
 import { DEFAULT_MODEL_CATALOG, jobQueueName, PREVIEW_ENGINE_POOL, WEBHOOKS_QUEUE } from '@kontext/core';
+import { SESSION_SETTINGS_SQL } from '@kontext/db';
 import { deadLetterQueueName, sqsQueueName } from '@kontext/queue';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +139,38 @@ describe('queues', () => {
   });
 });
 
+describe('the key that seals webhook secrets', () => {
+  it('rotates yearly, outlives the stack, and is named to the functions that seal and open secrets', () => {
+    const keyId = logicalIdOf(stack.secretKey.key);
+    const key = template.findResources('AWS::KMS::Key')[keyId];
+    expect(key?.Properties.EnableKeyRotation).toBe(true);
+    expect(key?.DeletionPolicy).toBe('Retain');
+    const keyArn = { 'Fn::GetAtt': [keyId, 'Arn'] };
+    for (const service of [stack.api.handler, stack.dispatcher.handler, stack.maintenance.handler]) {
+      const fn = template.findResources('AWS::Lambda::Function')[logicalIdOf(service.function)];
+      expect(fn?.Properties.Environment.Variables.SECRETS_KMS_KEY_ID).toEqual(keyArn);
+    }
+  });
+
+  it('lets the API and maintenance seal and open, the dispatcher only open, and nothing else use it', () => {
+    const keyArn = JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.secretKey.key), 'Arn'] });
+    const grants = new Map<string, string[]>();
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      const statements = policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+      for (const statement of statements.filter((s) => JSON.stringify(s.Resource) === keyArn)) {
+        for (const role of policy.Properties.Roles as { Ref: string }[]) {
+          grants.set(role.Ref, [...(grants.get(role.Ref) ?? []), ...[statement.Action].flat()].sort());
+        }
+      }
+    }
+    expect(Object.fromEntries(grants)).toEqual({
+      [logicalIdOf(stack.api.handler.role)]: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      [logicalIdOf(stack.maintenance.handler.role)]: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      [logicalIdOf(stack.dispatcher.handler.role)]: ['kms:Decrypt'],
+    });
+  });
+});
+
 describe('database', () => {
   it('is Aurora Serverless v2 PostgreSQL 16, encrypted, protected, with IAM auth and backups', () => {
     template.hasResourceProperties('AWS::RDS::DBCluster', {
@@ -159,6 +192,12 @@ describe('database', () => {
     const subnetGroups = Object.values(template.findResources('AWS::RDS::DBSubnetGroup'));
     expect(subnetGroups.map((group) => group.Properties.SubnetIds)).toEqual([isolated]);
     template.hasResourceProperties('AWS::RDS::DBProxy', { VpcSubnetIds: isolated });
+  });
+
+  it("sets the database package's session timeouts on every proxied connection", () => {
+    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', {
+      ConnectionPoolConfigurationInfo: Match.objectLike({ InitQuery: SESSION_SETTINGS_SQL }),
+    });
   });
 
   it('requires TLS at the proxy and admits only our functions and workers', () => {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SECRET_KEYS_DIRECTORY } from '@kontext/local';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.ts';
@@ -35,6 +36,8 @@ async function startDispatcher(): Promise<SpawnedProcess> {
   const dispatcher = spawnNode('functions/dispatcher/src/main.ts', {
     DATABASE_URL: platform.database.url,
     STORAGE_DIR: platform.blobDir,
+    // The platform's own key files, so the process opens the secrets the platform sealed.
+    SECRET_KEYS_DIR: join(platform.dataDir, SECRET_KEYS_DIRECTORY),
     URL_SIGNING_SECRET: (await readFile(join(platform.dataDir, 'url-signing-secret'), 'utf8')).trim(),
     PUBLIC_BASE_URL: platform.publicBaseUrl,
     ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
@@ -60,7 +63,7 @@ describe('a webhook dispatcher killed mid-delivery', () => {
     expect((await first.exited).signal).toBe('SIGKILL');
 
     await startDispatcher();
-    const [hung, delivered] = await receiver.waitFor('/hook', 2, 20_000);
+    const [hung, delivered] = await receiver.waitFor('/hook', 2, 30_000);
     expect(delivered!.headers['webhook-id']).toBe(hung!.headers['webhook-id']);
     const body = new Webhook(secret).verify(delivered!.body, delivered!.headers as Record<string, string>);
     expect(body).toMatchObject({ type: 'job.succeeded', id: submitted.body.id, status: 'Ready' });
@@ -73,8 +76,9 @@ describe('a webhook dispatcher killed mid-delivery', () => {
             FROM webhook_deliveries d WHERE d.job_id = ${submitted.body.id}`;
           return row;
         }),
-      { timeout: 10_000 },
+      { timeout: 30_000 },
       )
       .toEqual({ status: 'succeeded', attempts: 1, logged: 1 });
-  }, 60_000);
+    // Two dispatcher starts and three waits, each with its own deadline.
+  }, 150_000);
 });

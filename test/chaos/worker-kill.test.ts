@@ -41,21 +41,28 @@ async function startWorker(stepDelayMs: number, env: Record<string, string> = {}
   return worker;
 }
 
+// Deadlines for waits, not measurements: generous, since a loaded machine only makes things slower.
+const DEADLINE_MS = 30_000;
+const TEST_TIMEOUT_MS = 120_000;
+// Per step of the worker that is stopped mid-job: 28 steps x 500 ms leave a 14 s window to stop it
+// in, so that a slow machine cannot let the job finish first.
+const STOPPED_WORKER_STEP_MS = 500;
+
 describe('a worker killed mid-job', () => {
   it('leaves the job claimable; it ends Ready exactly once with one output', async () => {
-    const slow = await startWorker(150); // 28 steps x 150 ms: plenty of time to kill it mid-job
+    const slow = await startWorker(STOPPED_WORKER_STEP_MS);
     const submitted = await platform.api.submit({ prompt: 'survive a crash', seed: 5 });
     expect(submitted.status).toBe(200);
     const id = submitted.body.id;
 
-    const running = await platform.api.waitForResult(id, { until: (body) => (body.progress ?? 0) > 0.1, timeoutMs: 15_000 });
+    const running = await platform.api.waitForResult(id, { until: (body) => (body.progress ?? 0) > 0.1, timeoutMs: DEADLINE_MS });
     expect(running.status).toBe('Pending');
     expect(running.details?.status).toBe('running');
     slow.child.kill('SIGKILL');
     expect((await slow.exited).signal).toBe('SIGKILL');
 
     const fast = await startWorker(0);
-    const result = await platform.api.waitForResult(id, { timeoutMs: 20_000 });
+    const result = await platform.api.waitForResult(id, { timeoutMs: DEADLINE_MS });
     expect(result.status).toBe('Ready');
     expect(fast.output()).toContain(id);
 
@@ -74,13 +81,13 @@ describe('a worker killed mid-job', () => {
     expect(await countFiles(join(platform.blobDir, 'tenants'))).toBe(2); // the image and its thumbnail
     const sample = await fetch(result.result!.sample);
     expect(sample.status).toBe(200);
-  }, 60_000);
+  }, TEST_TIMEOUT_MS);
 
   it('a worker stopped with SIGTERM hands the job in hand back at once; another finishes it', async () => {
-    const worker = await startWorker(100, { DRAIN_SECONDS: '0' });
+    const worker = await startWorker(STOPPED_WORKER_STEP_MS, { DRAIN_SECONDS: '0' });
     const submitted = await platform.api.submit({ prompt: 'graceful', seed: 6 });
     const id = submitted.body.id;
-    await platform.api.waitForResult(id, { until: (body) => (body.progress ?? 0) > 0.1, timeoutMs: 15_000 });
+    await platform.api.waitForResult(id, { until: (body) => (body.progress ?? 0) > 0.1, timeoutMs: DEADLINE_MS });
     worker.child.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
     expect(worker.output()).toMatch(/job handed back/);
@@ -89,7 +96,7 @@ describe('a worker killed mid-job', () => {
     expect(queued.body.details?.status).toBe('queued');
 
     await startWorker(0);
-    const result = await platform.api.waitForResult(id, { timeoutMs: 20_000 });
+    const result = await platform.api.waitForResult(id, { timeoutMs: DEADLINE_MS });
     expect(result.status).toBe('Ready');
     const sql = postgres(platform.database.url, { max: 1 });
     try {
@@ -99,5 +106,5 @@ describe('a worker killed mid-job', () => {
     } finally {
       await sql.end();
     }
-  }, 60_000);
+  }, TEST_TIMEOUT_MS);
 });

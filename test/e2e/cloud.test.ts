@@ -84,17 +84,28 @@ afterAll(async () => {
   if (bundleDirectory) await rm(bundleDirectory, { recursive: true, force: true });
 });
 
-/** Everything currently on a queue, as the SQS event a Lambda event source would hand over. */
-async function drainToEvent(logical: string, waitSeconds = 5): Promise<SQSEvent> {
+// Deadlines, not measurements: each wait ends as soon as what it waits for is there.
+const JOB_DEADLINE_MS = 30_000;
+const DRAIN_DEADLINE_SECONDS = 20;
+const SETTLES = { timeout: 15_000 };
+const TEST_TIMEOUT_MS = 90_000;
+
+/**
+ * Everything on a queue, as the SQS event a Lambda event source would hand over: receives until
+ * at least `expected` messages are in hand (or the deadline passes), then until a receive finds
+ * nothing more, so that a message sent a little late is waited for rather than missed.
+ */
+async function drainToEvent(logical: string, expected = 1): Promise<SQSEvent> {
   const url = fixture.queueUrl(logical);
   const messages: Message[] = [];
-  const deadline = Date.now() + waitSeconds * 1000;
-  while (Date.now() < deadline) {
+  const deadline = Date.now() + DRAIN_DEADLINE_SECONDS * 1000;
+  for (;;) {
     const received = await fixture.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
     );
     messages.push(...(received.Messages ?? []));
-    if (messages.length > 0 && (received.Messages ?? []).length === 0) break;
+    if (messages.length >= expected && (received.Messages ?? []).length === 0) break;
+    if (Date.now() > deadline) break;
   }
   // The event source deletes what the function did not report as failed; so does this helper.
   for (const message of messages) await fixture.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
@@ -132,7 +143,7 @@ describe('the cloud composition', () => {
     expect(submitted.status).toBe(200);
     expect(submitted.body.polling_url).toBe(`https://api.kontext.test/v1/get_result?id=${submitted.body.id}`);
 
-    const result = await api.waitForResult(submitted.body.id, { timeoutMs: 30_000 });
+    const result = await api.waitForResult(submitted.body.id, { timeoutMs: JOB_DEADLINE_MS });
     expect(result).toMatchObject({ status: 'Ready', details: { engine: 'preview-cpu/1', status: 'succeeded' } });
     // A presigned S3 URL, fetched like any client would.
     const sample = new URL(result.result!.sample);
@@ -152,12 +163,13 @@ describe('the cloud composition', () => {
     expect(keys.some((key) => /\/inputs\/[0-9a-f]{64}\.png$/.test(key))).toBe(true);
     expect(keys.some((key) => key.includes(`/outputs/${submitted.body.id}/1.png`))).toBe(true);
     expect(keys.some((key) => key.includes(`/outputs/${submitted.body.id}/1.thumb.jpg`))).toBe(true);
-    expect(await visibleMessages('jobs-kontext-dev')).toBe(0);
+    // The worker acks the job's message after it records the result: poll until it has.
+    await expect.poll(() => visibleMessages('jobs-kontext-dev'), SETTLES).toBe(0);
 
     // The handler saw real HTTP API v2 events.
     const event = bridge.events.find((e) => e.rawPath === '/v1/flux-kontext-dev');
     expect(event).toMatchObject({ version: '2.0', routeKey: '$default', requestContext: { http: { method: 'POST' } } });
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('the API bundle serves its OpenAPI document and the Swagger UI files shipped beside it', async () => {
     const openapi = await api.request<{ servers: { url: string }[] }>('GET', '/openapi.json');
@@ -191,7 +203,7 @@ describe('the cloud composition', () => {
     receiver.script('/cloud', (_request, count) => ({ status: count === 1 ? 503 : 200 }));
 
     const submitted = await api.submit({ prompt: 'notify me', seed: 3 });
-    expect((await api.waitForResult(submitted.body.id, { timeoutMs: 30_000 })).status).toBe('Ready');
+    expect((await api.waitForResult(submitted.body.id, { timeoutMs: JOB_DEADLINE_MS })).status).toBe('Ready');
 
     // The worker relayed the delivery right after completing the job.
     const first = await drainToEvent('webhooks');
@@ -204,43 +216,45 @@ describe('the cloud composition', () => {
     expect(receiver.on('/cloud')).toHaveLength(1);
 
     // The retry is a delayed message (5 s +-10%), not a wait for maintenance.
-    const retry = await drainToEvent('webhooks', 12);
+    const retry = await drainToEvent('webhooks');
     expect(retry.Records).toHaveLength(1);
     expect(await dispatch(retry)).toEqual({ batchItemFailures: [] });
     const [failed, delivered] = receiver.on('/cloud');
     expect(delivered!.headers['webhook-id']).toBe(failed!.headers['webhook-id']);
     const verified = new Webhook(created.body.secret).verify(delivered!.body, delivered!.headers as Record<string, string>);
     expect(verified).toMatchObject({ type: 'job.succeeded', id: submitted.body.id, status: 'Ready' });
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('maintenance relays a delivery whose queue message was lost, once its claim lapses', async () => {
     await api.request('POST', '/v1/webhooks/endpoints', { json: { url: receiver.url('/lost'), events: ['job.succeeded'] } });
+    const endpoints = (await api.request<{ data: unknown[] }>('GET', '/v1/webhooks/endpoints')).body.data.length;
     const submitted = await api.submit({ prompt: 'lost message', seed: 5 });
-    expect((await api.waitForResult(submitted.body.id, { timeoutMs: 30_000 })).status).toBe('Ready');
-    // Both endpoints got a relay; drop them all, as if the sends had been lost.
-    const lost = await drainToEvent('webhooks');
-    expect(lost.Records.length).toBeGreaterThanOrEqual(1);
+    expect((await api.waitForResult(submitted.body.id, { timeoutMs: JOB_DEADLINE_MS })).status).toBe('Ready');
+    // Every endpoint got a relay; drop them all, as if the sends had been lost.
+    const lost = await drainToEvent('webhooks', endpoints);
+    expect(lost.Records).toHaveLength(endpoints);
+    // Claims lapse by the clock (2 s here); a slower machine only waits further past the lapse.
     await new Promise((resolve) => setTimeout(resolve, 2500));
 
     expect((await maintain()).passes).toBeGreaterThanOrEqual(1);
-    const relayed = await drainToEvent('webhooks');
+    const relayed = await drainToEvent('webhooks', lost.Records.length);
     expect(relayed.Records).toHaveLength(lost.Records.length);
     // The lost messages' tokens are void; only the relayed ones deliver.
     expect(await dispatch(lost)).toEqual({ batchItemFailures: [] });
     expect(receiver.on('/lost')).toHaveLength(0);
     expect(await dispatch(relayed)).toEqual({ batchItemFailures: [] });
     expect(receiver.on('/lost')).toHaveLength(1);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('live status through the gateway is a bounded stream that tells the client to reconnect', async () => {
     const submitted = await api.submit({ prompt: 'stream me' });
-    await api.waitForResult(submitted.body.id, { timeoutMs: 30_000 });
+    await api.waitForResult(submitted.body.id, { timeoutMs: JOB_DEADLINE_MS });
     const response = await api.request('GET', `/v1/jobs/${submitted.body.id}/events`);
     expect(response.status).toBe(200);
     expect(response.text).toMatch(/^retry: 500\n\n/);
     expect(response.text).toContain('event: status');
     expect(response.text).toContain('"status":"succeeded"');
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('the worker hands nothing back on SIGTERM when idle and exits cleanly', async () => {
     worker.child.kill('SIGTERM');

@@ -19,7 +19,9 @@ async function download(url: string): Promise<{ status: number; type: string | n
   return { status: response.status, type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-describe('an edit travels the whole way', () => {
+// Several tests run jobs one after another, each wait with its own deadline: together more than the
+// 30 s default on a loaded machine.
+describe('an edit travels the whole way', { timeout: 120_000 }, () => {
   it('text-to-image reaches Ready with a 1024x1024 PNG sample', async () => {
     const submitted = await platform.api.submit({ prompt: 'a lighthouse at dusk', seed: 7 });
     expect(submitted.status).toBe(200);

@@ -12,9 +12,22 @@ import { startTestPlatform, type TestPlatform } from '../harness/platform.ts';
 let platform: TestPlatform;
 let workers: TestWorkers;
 
+// Long enough that no job here outlives its lease or the queue timeout by being slow (a loaded
+// machine must not turn a test's job into a retried or timed-out one); the queue timeout case
+// moves the job's clock instead of waiting. The sweeper runs every half lease.
+const LEASE_SECONDS = 10;
+const QUEUE_TIMEOUT_SECONDS = 600;
+const DEADLINE_MS = 30_000;
+
 beforeAll(async () => {
   // No built-in workers: each test runs its own agent with the engine it needs.
-  platform = await startTestPlatform({ workerLoops: 0, leaseSeconds: 1, maxAttempts: 3, queueTimeoutSeconds: 2, dispatchGraceSeconds: 0 });
+  platform = await startTestPlatform({
+    workerLoops: 0,
+    leaseSeconds: LEASE_SECONDS,
+    maxAttempts: 3,
+    queueTimeoutSeconds: QUEUE_TIMEOUT_SECONDS,
+    dispatchGraceSeconds: 0,
+  });
   workers = new TestWorkers(platform.ctx);
 });
 
@@ -103,9 +116,16 @@ describe('engine failures', () => {
 describe('nothing stays Pending forever', () => {
   it('a job no worker starts fails after the queue timeout', async () => {
     const submitted = await platform.api.submit({ prompt: 'nobody home' });
-    const result = await platform.api.waitForResult(submitted.body.id, { timeoutMs: 10_000 });
+    // Queued for longer than the timeout, without the test waiting that long.
+    const sql = postgres(platform.database.url, { max: 1, onnotice: () => {} });
+    try {
+      await sql`UPDATE jobs SET queued_at = now() - make_interval(secs => ${QUEUE_TIMEOUT_SECONDS + 60}) WHERE id = ${submitted.body.id}`;
+    } finally {
+      await sql.end();
+    }
+    const result = await platform.api.waitForResult(submitted.body.id, { timeoutMs: DEADLINE_MS });
     expect(result.status).toBe('Error');
-    expect(result.details?.error).toMatch(/no worker started this job within 2 seconds/);
+    expect(result.details?.error).toBe(`no worker started this job within ${QUEUE_TIMEOUT_SECONDS} seconds`);
   });
 
   it('with the queue in the same database, a job and its message commit together or not at all', async () => {
@@ -136,7 +156,7 @@ describe('nothing stays Pending forever', () => {
       const [outbox] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM dispatch_outbox WHERE job_id = ${jobId}`;
       expect(outbox?.n).toBe(1);
       runAgent(new PreviewEngine());
-      const result = await platform.api.waitForResult(jobId, { timeoutMs: 10_000 });
+      const result = await platform.api.waitForResult(jobId, { timeoutMs: DEADLINE_MS });
       expect(result.status).toBe('Ready');
       const [after] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM dispatch_outbox WHERE job_id = ${jobId}`;
       expect(after?.n).toBe(0);

@@ -15,6 +15,14 @@ import { startTestPlatform, type TestPlatform } from '../harness/platform.ts';
 // tiny random-weight FLUX.1 Kontext pipeline on the CPU: submit through the API -> Ready, and the
 // supervisor's duties (cancel, a crashed process restarted, its job retried).
 
+// The engine runs on the CPU, so every wait on it is a poll with a generous deadline, and each test's
+// timeout covers the sum of its waits with margin (the config default of 30 s would not).
+const JOB_DEADLINE_MS = 120_000;
+const PROGRESS_DEADLINE_MS = 60_000;
+const CANCEL_DEADLINE_MS = 30_000;
+const RETRY_DEADLINE_MS = 180_000;
+const MARGIN_MS = 30_000;
+
 let platform: TestPlatform;
 let workers: TestWorkers;
 let engine: KontextEngine;
@@ -45,7 +53,14 @@ afterAll(async () => {
   await engine?.stop();
   await platform?.stop();
   if (modelDir) await rm(modelDir, { recursive: true, force: true });
-});
+}, 2 * 60_000);
+
+/** submitAndWait with a deadline that fits the CPU engine (the harness's default is 20 s). */
+async function submitAndWaitForEngine(json: unknown) {
+  const submitted = await platform.api.submit(json);
+  expect(submitted.status).toBe(200);
+  return platform.api.waitForResult(submitted.body.id, { timeoutMs: JOB_DEADLINE_MS });
+}
 
 async function download(sample: string): Promise<Buffer> {
   const response = await fetch(sample);
@@ -58,7 +73,7 @@ describe('the Kontext engine behind the worker agent', () => {
     const input = await pngImage({ width: 640, height: 480, seed: 3 });
     const submitted = await platform.api.submit({ prompt: 'make it dusk', input_image: input.toString('base64'), seed: 11, steps: 2 });
     expect(submitted.status).toBe(200);
-    const result = await platform.api.waitForResult(submitted.body.id, { timeoutMs: 120_000 });
+    const result = await platform.api.waitForResult(submitted.body.id, { timeoutMs: JOB_DEADLINE_MS });
     expect(result.status).toBe('Ready');
     expect(result.details!.engine).toMatch(/^kontext-diffusers\//);
     const metadata = await sharp(await download(result.result!.sample)).metadata();
@@ -67,12 +82,12 @@ describe('the Kontext engine behind the worker agent', () => {
       width: result.details!.width,
       height: result.details!.height,
     });
-  });
+  }, JOB_DEADLINE_MS + MARGIN_MS);
 
   it('the same seed and inputs give the same bytes; progress reaches the job as the engine steps', async () => {
     const request = { prompt: 'a red bicycle', seed: 5, steps: 3, aspect_ratio: '1:1', output_format: 'jpeg' };
-    const first = await platform.api.submitAndWait(request);
-    const second = await platform.api.submitAndWait(request);
+    const first = await submitAndWaitForEngine(request);
+    const second = await submitAndWaitForEngine(request);
     expect(first.status).toBe('Ready');
     expect(Buffer.compare(await download(first.result!.sample), await download(second.result!.sample))).toBe(0);
     const sql = postgres(platform.database.url, { max: 1, onnotice: () => {} });
@@ -84,7 +99,7 @@ describe('the Kontext engine behind the worker agent', () => {
     } finally {
       await sql.end();
     }
-  });
+  }, 2 * JOB_DEADLINE_MS + MARGIN_MS);
 
   it('several reference images go to the engine as references and the edit succeeds', async () => {
     const images = await Promise.all([1, 2, 3].map((seed) => pngImage({ width: 320, height: 320, seed })));
@@ -95,25 +110,27 @@ describe('the Kontext engine behind the worker agent', () => {
       input_image_3: images[2]!.toString('base64'),
       steps: 2,
     });
-    expect((await platform.api.waitForResult(submitted.body.id, { timeoutMs: 120_000 })).status).toBe('Ready');
-  });
+    expect((await platform.api.waitForResult(submitted.body.id, { timeoutMs: JOB_DEADLINE_MS })).status).toBe('Ready');
+  }, JOB_DEADLINE_MS + MARGIN_MS);
 
   it('a cancel while the engine runs stops it between steps; the engine stays ready for the next job', async () => {
-    const submitted = await platform.api.submit({ prompt: 'cancel me', steps: 40, aspect_ratio: '1:1' });
-    await platform.api.waitForResult(submitted.body.id, { timeoutMs: 60_000, until: (body) => (body.progress ?? 0) > 0 });
+    // The most steps the model allows (7.5 s of step delays): the cancel lands mid-run even on a slow machine.
+    const submitted = await platform.api.submit({ prompt: 'cancel me', steps: 50, aspect_ratio: '1:1' });
+    await platform.api.waitForResult(submitted.body.id, { timeoutMs: PROGRESS_DEADLINE_MS, until: (body) => (body.progress ?? 0) > 0 });
     const canceled = await platform.api.request('POST', `/v1/jobs/${submitted.body.id}/cancel`);
     expect(canceled.status).toBe(200);
-    expect((await platform.api.waitForResult(submitted.body.id, { timeoutMs: 30_000 })).details?.status).toBe('canceled');
+    expect((await platform.api.waitForResult(submitted.body.id, { timeoutMs: CANCEL_DEADLINE_MS })).details?.status).toBe('canceled');
     expect(engine.health()).toEqual({ state: 'ready' });
-    expect((await platform.api.submitAndWait({ prompt: 'after the cancel', steps: 2 })).status).toBe('Ready');
-  });
+    expect((await submitAndWaitForEngine({ prompt: 'after the cancel', steps: 2 })).status).toBe('Ready');
+  }, PROGRESS_DEADLINE_MS + CANCEL_DEADLINE_MS + JOB_DEADLINE_MS + MARGIN_MS);
 
   it('an engine process that dies mid-job is restarted, and the job is retried to Ready', async () => {
-    const submitted = await platform.api.submit({ prompt: 'survive a crash', steps: 12, aspect_ratio: '1:1' });
-    await platform.api.waitForResult(submitted.body.id, { timeoutMs: 60_000, until: (body) => (body.progress ?? 0) > 0 });
+    // The most steps the model allows (7.5 s of step delays), so the kill lands mid-job even on a slow machine.
+    const submitted = await platform.api.submit({ prompt: 'survive a crash', steps: 50, aspect_ratio: '1:1' });
+    await platform.api.waitForResult(submitted.body.id, { timeoutMs: PROGRESS_DEADLINE_MS, until: (body) => (body.progress ?? 0) > 0 });
     const pid = enginePid();
     process.kill(pid, 'SIGKILL');
-    const result = await platform.api.waitForResult(submitted.body.id, { timeoutMs: 180_000 });
+    const result = await platform.api.waitForResult(submitted.body.id, { timeoutMs: RETRY_DEADLINE_MS });
     expect(result.status).toBe('Ready');
     expect(enginePid()).not.toBe(pid);
     const sql = postgres(platform.database.url, { max: 1, onnotice: () => {} });
@@ -123,7 +140,7 @@ describe('the Kontext engine behind the worker agent', () => {
     } finally {
       await sql.end();
     }
-  });
+  }, PROGRESS_DEADLINE_MS + RETRY_DEADLINE_MS + MARGIN_MS);
 });
 
 /** The engine process's pid, from the processes this test runs (the engine is its only python child). */

@@ -11,6 +11,9 @@ import { jobLedger, tenantMoney, withSql } from '../harness/sql.ts';
 // Live status: the Server-Sent Events stream of a job (ordered, resumable, ending after the
 // terminal status), `Prefer: wait` on submit, and cancel in every state of a job.
 
+// Deadlines for waits, not measurements: generous, since a loaded machine only makes things slower.
+const DEADLINE_MS = 30_000;
+
 // ---------------------------------------------------------------------------------------------
 // A small SSE client over fetch: reads the body as a stream, splits it into blocks on blank
 // lines, parses `id:`, `event:`, `data:` and comment lines, and can be aborted mid-stream.
@@ -58,7 +61,7 @@ class SseStream {
   }
 
   /** Waits until `predicate` holds over the events received so far (or the stream ends, or time is up). */
-  async waitFor(predicate: (events: JobEvent[]) => boolean, timeoutMs = 10_000): Promise<JobEvent[]> {
+  async waitFor(predicate: (events: JobEvent[]) => boolean, timeoutMs = DEADLINE_MS): Promise<JobEvent[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const events = this.events;
@@ -79,8 +82,11 @@ class SseStream {
     }
   }
 
-  /** Waits for the server to end the stream by itself; fails (without hanging) if it does not within the time. */
-  async untilEnd(timeoutMs = 10_000): Promise<JobEvent[]> {
+  /**
+   * Waits for the server to end the stream by itself; fails (without hanging) if it does not within
+   * the time. Locally a stream has no time limit, so ending at all is the server's doing.
+   */
+  async untilEnd(timeoutMs = DEADLINE_MS): Promise<JobEvent[]> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -202,13 +208,13 @@ async function streamOf(platform: TestPlatform, jobId: string, options: Paramete
 
 /** The whole history of a finished job: a stream from the start replays it and ends by itself. */
 async function fullHistory(platform: TestPlatform, jobId: string): Promise<JobEvent[]> {
-  return (await streamOf(platform, jobId)).untilEnd(5_000);
+  return (await streamOf(platform, jobId)).untilEnd();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers.
 
-async function until<T>(read: () => Promise<T>, holds: (value: T) => boolean, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+async function until<T>(read: () => Promise<T>, holds: (value: T) => boolean, timeoutMs = DEADLINE_MS, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -281,7 +287,8 @@ const UNKNOWN_JOB_ID = `job_${'0'.repeat(26)}`;
 // A platform with two worker loops whose every sampling step takes 100 ms: a job of N steps runs
 // for about N/10 seconds.
 
-describe('live status stream (SSE)', () => {
+// Several waits per test, each with its own deadline.
+describe('live status stream (SSE)', { timeout: 60_000 }, () => {
   let platform: TestPlatform;
 
   beforeAll(async () => {
@@ -296,7 +303,7 @@ describe('live status stream (SSE)', () => {
     const submitted = await submitOk(platform, { prompt: 'a stream of events', steps: 6 });
     const jobId = submitted.body.id;
     const stream = await streamOf(platform, jobId);
-    const events = await stream.untilEnd(10_000);
+    const events = await stream.untilEnd();
 
     expectStrictlyIncreasingIds(events);
     expect(events.every((event) => event.data.job_id === jobId)).toBe(true);
@@ -347,10 +354,10 @@ describe('live status stream (SSE)', () => {
     const lastSeen = seen.at(-1)!.id;
 
     // While disconnected, the job moves on (at least one event the client has not seen).
-    await until(() => lastEventIdOf(platform, jobId), (id) => id > lastSeen, 10_000, 'an event after the disconnect');
+    await until(() => lastEventIdOf(platform, jobId), (id) => id > lastSeen, DEADLINE_MS, 'an event after the disconnect');
 
     const resumed = await streamOf(platform, jobId, { lastEventId: lastSeen });
-    const rest = await resumed.untilEnd(10_000);
+    const rest = await resumed.untilEnd();
     expect(rest.length).toBeGreaterThan(0);
     expect(rest[0]!.id).toBeGreaterThan(lastSeen);
     expect(rest.at(-1)).toMatchObject({ event: 'status', data: { status: 'succeeded' } });
@@ -367,28 +374,25 @@ describe('live status stream (SSE)', () => {
     const jobId = submitted.body.id;
     expect((await platform.api.waitForResult(jobId)).status).toBe('Ready');
 
-    // From the start: the whole history, ending by itself right away.
-    let started = Date.now();
+    // From the start: the whole history, ending by itself (a stream of a job still going never
+    // ends by itself, so ending is what "finished" changes, not how fast).
     const whole = await fullHistory(platform, jobId);
-    expect(Date.now() - started).toBeLessThan(3_000);
     expect(statuses(whole)).toEqual(['queued', 'running', 'succeeded']);
     expect(whole.length).toBeGreaterThanOrEqual(4);
 
     // Resuming after the second event, by query and by header: the same rest of the history.
     const after = whole[1]!.id;
-    started = Date.now();
-    const byQuery = await (await streamOf(platform, jobId, { query: `?last_event_id=${after}` })).untilEnd(3_000);
-    const byHeader = await (await streamOf(platform, jobId, { lastEventId: after })).untilEnd(3_000);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    const byQuery = await (await streamOf(platform, jobId, { query: `?last_event_id=${after}` })).untilEnd();
+    const byHeader = await (await streamOf(platform, jobId, { lastEventId: after })).untilEnd();
     expect(byQuery).toEqual(whole.slice(2));
     expect(byHeader).toEqual(byQuery);
 
     // Resuming after the last event of a finished job: nothing to replay, the stream just ends.
     const last = whole.at(-1)!.id;
     const nothingByQuery = await streamOf(platform, jobId, { query: `?last_event_id=${last}` });
-    expect(await nothingByQuery.untilEnd(3_000)).toEqual([]);
+    expect(await nothingByQuery.untilEnd()).toEqual([]);
     const nothingByHeader = await streamOf(platform, jobId, { lastEventId: last });
-    expect(await nothingByHeader.untilEnd(3_000)).toEqual([]);
+    expect(await nothingByHeader.untilEnd()).toEqual([]);
   });
 
   it('answers 404 problem+json, not a stream, for an unknown job and for another tenant\'s job', async () => {
@@ -412,7 +416,7 @@ describe('live status stream (SSE)', () => {
     }
     // Its owner does get the stream.
     const own = await streamOf(platform, theirs.body.id, { key: other.key });
-    expect(statuses(await own.untilEnd(10_000))).toEqual(['queued', 'running', 'succeeded']);
+    expect(statuses(await own.untilEnd())).toEqual(['queued', 'running', 'succeeded']);
   });
 
   it('needs the jobs:read scope and a key', async () => {
@@ -434,17 +438,19 @@ describe('live status stream (SSE)', () => {
     const whole = await fullHistory(platform, jobId);
     await withSql(platform.database.url, (sql) => sql`DELETE FROM job_events WHERE job_id = ${jobId}`);
 
-    const replay = await (await streamOf(platform, jobId)).untilEnd(3_000);
+    const replay = await (await streamOf(platform, jobId)).untilEnd();
     expect(replay).toHaveLength(1);
     expect(replay[0]).toMatchObject({ event: 'status', data: { job_id: jobId, status: 'succeeded', bfl_status: 'Ready' } });
     // A client that had seen some of it resumes to nothing and the stream ends.
-    const resumed = await (await streamOf(platform, jobId, { lastEventId: whole[1]!.id })).untilEnd(3_000);
+    const resumed = await (await streamOf(platform, jobId, { lastEventId: whole[1]!.id })).untilEnd();
     expect(resumed).toEqual([]);
   });
 });
 
 // =============================================================================================
 
+// The default 30 s test timeout stays: it is shorter than the longest wait (60 s), which some tests
+// rely on to show that a wait ended because the job did.
 describe('Prefer: wait on submit', () => {
   let platform: TestPlatform;
 
@@ -456,11 +462,11 @@ describe('Prefer: wait on submit', () => {
     await platform?.stop();
   });
 
-  it('a short job with Prefer: wait=10 answers Ready with a result whose sample downloads', async () => {
-    const started = Date.now();
-    const response = await submitOk(platform, { prompt: 'quick one', steps: 2 }, { prefer: 'wait=10' });
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(response.headers.get('preference-applied')).toBe('wait=10');
+  it('a short job with Prefer: wait=60 answers Ready with a result whose sample downloads', async () => {
+    // The longest wait, longer than this test's timeout: answering in time means answering when the
+    // job ended, and Ready says it did.
+    const response = await submitOk(platform, { prompt: 'quick one', steps: 2 }, { prefer: 'wait=60' });
+    expect(response.headers.get('preference-applied')).toBe('wait=60');
     expect(response.body).toMatchObject({ id: expect.stringMatching(/^job_/), polling_url: expect.any(String), cost: expect.any(Number), status: 'Ready' });
     const result = response.body.result;
     expect(result).toMatchObject({ prompt: 'quick one', sample: expect.any(String) });
@@ -477,8 +483,9 @@ describe('Prefer: wait on submit', () => {
     const response = await submitOk(platform, { prompt: 'slow one', steps: 40 }, { prefer: 'wait=1' });
     const elapsed = Date.now() - started;
     try {
+      // It waited (a lower bound only, which a slow machine can only exceed), and answered before
+      // the job's 4 s of steps were over: Pending.
       expect(elapsed).toBeGreaterThanOrEqual(950);
-      expect(elapsed).toBeLessThan(3_000);
       expect(response.headers.get('preference-applied')).toBe('wait=1');
       expect(response.body.status).toBe('Pending');
       expect(response.body.result).toBeNull();
@@ -488,9 +495,9 @@ describe('Prefer: wait on submit', () => {
     }
   });
 
-  it('a wait ends as soon as the job ends, whatever way: a cancel during Prefer: wait=10 answers at once with Error', async () => {
-    const started = Date.now();
-    const answer = submitOk(platform, { prompt: 'canceled while waited on', steps: 40 }, { prefer: 'wait=10' });
+  it('a wait ends as soon as the job ends, whatever way: a cancel during Prefer: wait=60 answers at once with Error', async () => {
+    // The wait asked for outlasts this test's timeout, so only the job's end can answer it in time.
+    const answer = submitOk(platform, { prompt: 'canceled while waited on', steps: 50 }, { prefer: 'wait=60' });
     // The job is running (its id is the newest job of this prompt); cancel it while the submit is held.
     const jobId = await until(
       () =>
@@ -500,18 +507,17 @@ describe('Prefer: wait on submit', () => {
           return row?.id;
         }),
       (id) => id !== undefined,
-      5_000,
+      DEADLINE_MS,
       'the waited-on job running',
     );
     const canceled = await cancel(platform, jobId!);
     expect(canceled.status, canceled.text).toBe(200);
     const response = await answer;
-    expect(Date.now() - started).toBeLessThan(3_500);
     expect(response.body.id).toBe(jobId);
-    expect(response.headers.get('preference-applied')).toBe('wait=10');
+    expect(response.headers.get('preference-applied')).toBe('wait=60');
     expect(response.body.status).toBe('Error');
     expect(response.body.result).toBeNull();
-  });
+  }, 45_000);
 
   it('a key with only jobs:write that asks to wait still gets the id of the job it created', async () => {
     // The submit route needs jobs:write only. A job is created (and its credits reserved) before
@@ -538,15 +544,16 @@ describe('Prefer: wait on submit', () => {
   });
 
   it('continuing an edit honours Prefer: wait too', async () => {
-    const parent = await submitOk(platform, { prompt: 'parent', steps: 1 }, { prefer: 'wait=10' });
+    // The longest wait, so that a slow machine cannot make the job outlast it.
+    const parent = await submitOk(platform, { prompt: 'parent', steps: 1 }, { prefer: 'wait=60' });
     expect(parent.body.status).toBe('Ready');
     const edit = await platform.api.request<SubmitBody & { status?: string; result?: GetResultBody['result'] }>(
       'POST',
       `/v1/jobs/${parent.body.id}/edits`,
-      { json: { prompt: 'child', steps: 1 }, headers: { prefer: 'wait=10' } },
+      { json: { prompt: 'child', steps: 1 }, headers: { prefer: 'wait=60' } },
     );
     expect(edit.status, edit.text).toBe(200);
-    expect(edit.headers.get('preference-applied')).toBe('wait=10');
+    expect(edit.headers.get('preference-applied')).toBe('wait=60');
     expect(edit.body.status).toBe('Ready');
     expect(edit.body.result).toMatchObject({ prompt: 'child', sample: expect.any(String) });
   });
@@ -555,7 +562,7 @@ describe('Prefer: wait on submit', () => {
 // =============================================================================================
 // Cancel, with no built-in workers: each test runs its own agent (one loop) when it needs one.
 
-describe('cancel', () => {
+describe('cancel', { timeout: 60_000 }, () => {
   let platform: TestPlatform;
   let workers: TestWorkers;
 
@@ -584,7 +591,7 @@ describe('cancel', () => {
     expect(canceled.status, canceled.text).toBe(200);
     expect(canceled.body).toMatchObject({ id: jobId, status: 'Error', result: null, progress: null, details: { status: 'canceled' } });
 
-    const events = await stream.untilEnd(5_000);
+    const events = await stream.untilEnd();
     expect(statuses(events)).toEqual(['queued', 'canceled']);
     expect(events.at(-1)).toMatchObject({ event: 'status', data: { status: 'canceled', bfl_status: 'Error' } });
     expectStrictlyIncreasingIds(events);
@@ -615,13 +622,12 @@ describe('cancel', () => {
     await stream.waitFor((events) => progresses(events).length >= 2);
 
     const tenantId = (await jobRow(platform, jobId)).tenant_id;
-    const canceledAt = Date.now();
     const canceled = await cancel(platform, jobId);
     expect(canceled.status, canceled.text).toBe(200);
     expect(canceled.body).toMatchObject({ id: jobId, status: 'Error', result: null, details: { status: 'canceled' } });
 
     // The stream ends with the canceled status; no progress after it.
-    const events = await stream.untilEnd(5_000);
+    const events = await stream.untilEnd();
     expect(statuses(events)).toEqual(['queued', 'running', 'canceled']);
     expect(events.at(-1)).toMatchObject({ event: 'status', data: { status: 'canceled', bfl_status: 'Error' } });
 
@@ -629,16 +635,14 @@ describe('cancel', () => {
     await until(
       async () => platform.logs.some((line) => line.includes(jobId) && line.includes('job abandoned')),
       (found) => found,
-      3_000,
+      DEADLINE_MS,
       'the worker abandoning the canceled job',
     );
+    // Nothing was recorded after the cancel: the progress stopped where the stream last saw it.
     const progressAtStop = (await jobRow(platform, jobId)).progress;
     expect(progressAtStop).not.toBeNull();
-    expect(progressAtStop!).toBeLessThan(0.5);
-    // Progress no longer advances (several steps' worth of time later).
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await jobRow(platform, jobId)).toMatchObject({ status: 'canceled', progress: progressAtStop });
-    expect(await lastEventIdOf(platform, jobId)).toBe(events.at(-1)!.id);
+    expect(progressAtStop).toBe(progresses(events).at(-1));
+    expect(progressAtStop!).toBeLessThan(1);
 
     // No output: no asset, no blob.
     expect(await outputAssetsOf(platform, jobId)).toBe(0);
@@ -648,13 +652,17 @@ describe('cancel', () => {
     expect(await withSql(platform.database.url, (sql) => jobLedger(sql, jobId))).toEqual(['reserve:-2', 'refund:2']);
     expect(await withSql(platform.database.url, (sql) => tenantMoney(sql, tenantId))).toMatchObject({ reserved: 0, activeJobs: 0 });
 
-    // The same (only) worker takes the next job normally, long before the canceled one would have finished.
+    // The same (only) worker takes the next job normally: it has let go of the canceled one, which
+    // by then still has not advanced (the next job is the later event that any stray write of the
+    // canceled job, from the same worker, would have come before).
     const next = await submitOk(platform, { prompt: 'next in line', steps: 2 });
-    const result = await platform.api.waitForResult(next.body.id, { timeoutMs: 5_000 });
+    const result = await platform.api.waitForResult(next.body.id, { timeoutMs: DEADLINE_MS });
     expect(result.status).toBe('Ready');
-    expect(Date.now() - canceledAt).toBeLessThan(5_000);
     expect(platform.logs.some((line) => line.includes(next.body.id) && line.includes(agent.workerId) && line.includes('job succeeded'))).toBe(true);
-  });
+    expect(await jobRow(platform, jobId)).toMatchObject({ status: 'canceled', progress: progressAtStop });
+    expect(await lastEventIdOf(platform, jobId)).toBe(events.at(-1)!.id);
+    expect(await outputAssetsOf(platform, jobId)).toBe(0);
+  }, 60_000);
 
   it('a finished job cannot be canceled (409) and stays Ready', async () => {
     workers.start(new PreviewEngine());
@@ -710,14 +718,14 @@ describe('cancel', () => {
     expect(statuses(whole)).toEqual(['queued', 'canceled']);
     expect(progresses(whole)).toEqual(Array.from({ length: 150 }, (_, i) => (i + 1) / 1000));
 
-    const resumed = await (await streamOf(platform, jobId, { lastEventId: whole[30]!.id })).untilEnd(5_000);
+    const resumed = await (await streamOf(platform, jobId, { lastEventId: whole[30]!.id })).untilEnd();
     expect(resumed).toEqual(whole.slice(31));
   });
 
   it('the stream of a job retried after a retryable engine error shows both attempts', async () => {
     workers.start(new ScriptedEngine((attempt) => (attempt === 1 ? new EngineError('engine restarting', true) : undefined)));
     const submitted = await submitOk(platform, { prompt: 'second time lucky', steps: 2 });
-    const events = await (await streamOf(platform, submitted.body.id)).untilEnd(10_000);
+    const events = await (await streamOf(platform, submitted.body.id)).untilEnd();
     expectStrictlyIncreasingIds(events);
     const status = events.filter((event) => event.event === 'status');
     expect(status.map((event) => [event.data.status, event.data.attempt])).toEqual([
@@ -732,7 +740,7 @@ describe('cancel', () => {
   it('the stream of a failed job ends with the failed status and its error', async () => {
     workers.start(new ScriptedEngine(() => new EngineError('CUDA out of memory at step 1', false)));
     const submitted = await submitOk(platform, { prompt: 'doomed', steps: 2 });
-    const events = await (await streamOf(platform, submitted.body.id)).untilEnd(10_000);
+    const events = await (await streamOf(platform, submitted.body.id)).untilEnd();
     expect(statuses(events)).toEqual(['queued', 'running', 'failed']);
     expect(events.at(-1)).toMatchObject({
       event: 'status',
@@ -758,7 +766,7 @@ describe('cancel', () => {
       try {
         const canceled = await cancel(platform, jobId);
         expect(canceled.status, canceled.text).toBe(200);
-        await until(async () => notified, (done) => done, 3_000, 'the cancel notification');
+        await until(async () => notified, (done) => done, DEADLINE_MS, 'the cancel notification');
       } finally {
         unprobe();
       }
@@ -766,7 +774,8 @@ describe('cancel', () => {
     };
     try {
       const stream = await streamOf(platform, jobId);
-      const events = await stream.untilEnd(5_000);
+      // Less than the 15 s keep-alive re-read, so only delivering the change itself ends it in time.
+      const events = await stream.untilEnd(12_000);
       expect(statuses(events)).toEqual(['queued', 'canceled']);
     } finally {
       Reflect.deleteProperty(hub, 'subscribe');

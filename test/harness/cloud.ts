@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { jobQueueName, PREVIEW_ENGINE_POOL, WEBHOOKS_QUEUE } from '@kontext/core';
@@ -79,6 +80,10 @@ export async function createCloudFixture(options: CloudFixtureOptions): Promise<
   );
   const adminSecret = await secrets.send(new CreateSecretCommand({ Name: `kontext-admin-${suffix}`, SecretString: adminToken }));
   secrets.destroy();
+  // The key webhook secrets are sealed under, as the CDK app creates it.
+  const kms = new KMSClient({ ...clientOptions, endpoint: motoEndpoint });
+  const secretKey = (await kms.send(new CreateKeyCommand({ Description: `kontext secrets ${suffix}` }))).KeyMetadata!.Arn!;
+  kms.destroy();
 
   const env: Record<string, string> = {
     DATABASE_SECRET_ARN: databaseSecret.ARN!,
@@ -93,6 +98,8 @@ export async function createCloudFixture(options: CloudFixtureOptions): Promise<
     AWS_ENDPOINT_URL_S3: s3Endpoint,
     AWS_ENDPOINT_URL_SQS: motoEndpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: motoEndpoint,
+    AWS_ENDPOINT_URL_KMS: motoEndpoint,
+    SECRETS_KMS_KEY_ID: secretKey,
     S3_FORCE_PATH_STYLE: 'true',
     ADMIN_TOKEN_SECRET_ARN: adminSecret.ARN!,
     LOG_LEVEL: 'error',

@@ -2,7 +2,17 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import postgres from 'postgres';
 
-export const COUNTED_TABLES = ['tenants', 'api_keys', 'jobs', 'assets', 'job_inputs', 'dispatch_outbox', 'queue_messages'] as const;
+export const COUNTED_TABLES = [
+  'tenants',
+  'api_keys',
+  'jobs',
+  'assets',
+  'job_inputs',
+  'credit_ledger',
+  'dispatch_outbox',
+  'queue_messages',
+  'idempotency_keys',
+] as const;
 export type RowCounts = Record<(typeof COUNTED_TABLES)[number], number>;
 
 /** Rows in every table that a request could write to. */

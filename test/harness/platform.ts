@@ -30,6 +30,11 @@ export interface TestPlatformOptions {
   webhookClaimSeconds?: number;
   /** 0: no dispatcher in the platform process (a test runs its own). */
   dispatcherConcurrency?: number;
+  /**
+   * Wrong operator tokens per address per window. Every test connects from 127.0.0.1 and many send
+   * wrong tokens on purpose, so this is high unless a test is about the limit itself.
+   */
+  adminAuthFailureLimit?: number;
 }
 
 export interface TestPlatform extends LocalPlatform {
@@ -72,6 +77,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ...(options.webhookRetryScheduleSeconds ? { WEBHOOK_RETRY_SCHEDULE: options.webhookRetryScheduleSeconds.join(',') } : {}),
     WEBHOOK_CLAIM_SECONDS: String(options.webhookClaimSeconds ?? 60),
     DISPATCHER_CONCURRENCY: String(options.dispatcherConcurrency ?? 32),
+    ADMIN_AUTH_FAILURE_LIMIT: String(options.adminAuthFailureLimit ?? 100_000),
   });
   const platform = await startLocalPlatform({
     config,

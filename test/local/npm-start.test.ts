@@ -9,7 +9,8 @@ import { spawnCommand, type SpawnedProcess } from '../harness/processes.ts';
 
 // `npm start` as a user runs it: a real embedded Postgres, the API, workers. Ctrl-C (SIGINT to
 // the foreground process group) stops everything with no process left behind; a restart keeps
-// the data and the dev key.
+// the data and the dev key. So does every signal a service manager, a container runtime or a CI
+// runner sends: SIGTERM or SIGINT to npm, to the process npm started, or to the whole group.
 
 let dataDir: string;
 let port: number;
@@ -58,6 +59,12 @@ async function processesMentioning(text: string): Promise<number[]> {
   return found;
 }
 
+/** The processes `npm start` started (its children). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text.split(' ').filter(Boolean).map(Number);
+}
+
 function portOpen(p: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(p, '127.0.0.1');
@@ -104,4 +111,30 @@ describe('npm start', () => {
     await pressCtrlC(second);
     expect(await processesMentioning(dataDir)).toEqual([]);
   }, 120_000);
+
+  describe.each([
+    ['SIGTERM', 'npm'],
+    ['SIGINT', 'npm'],
+    ['SIGTERM', 'the process npm started'],
+    ['SIGINT', 'the process npm started'],
+    ['SIGTERM', 'the process group'],
+  ] as const)('%s to %s', (signal, target) => {
+    it('stops everything, Postgres last, and leaves nothing running', async () => {
+      const started = await start();
+      const npm = started.child.pid!;
+      const [direct] = await childrenOf(npm);
+      expect(direct).toBeDefined();
+      const sentAt = Date.now();
+      if (target === 'npm') process.kill(npm, signal);
+      else if (target === 'the process npm started') process.kill(direct!, signal);
+      else process.kill(-npm, signal);
+      // npm may exit before the platform has finished stopping; everything must be gone soon after.
+      await started.exited;
+      await expect.poll(() => processesMentioning(dataDir), { timeout: 30_000, interval: 100 }).toEqual([]);
+      expect(started.output()).toContain('Stopped.');
+      expect(await portOpen(port)).toBe(false);
+      process.stdout.write(`${signal} to ${target}: everything stopped ${Date.now() - sentAt} ms after the signal\n`);
+    }, 120_000);
+  });
 });
+

@@ -82,6 +82,14 @@ async function deliveriesOf(jobId: string): Promise<Delivery[]> {
 
 const headersOf = (webhook: { headers: Record<string, unknown> }) => webhook.headers as Record<string, string>;
 
+/** The job a webhook is about (every event body carries the job's id). */
+const jobOf = (webhook: { body: string }) => (JSON.parse(webhook.body) as Body).id;
+
+// A deadline for polls on delivery state: generous, since a loaded machine only makes it take longer.
+const SETTLES = { timeout: 15_000 };
+// Tests that wait for several deliveries in turn, each with its own deadline.
+const SEVERAL_WAITS_MS = 60_000;
+
 describe('tenant endpoints', () => {
   it('receive the events they subscribe to, in order, signed with their whsec_ secret', async () => {
     const endpoint = await registerEndpoint('/all', ['job.started', 'job.succeeded']);
@@ -105,15 +113,17 @@ describe('tenant endpoints', () => {
     const webhooks = await receiver.waitFor('/flaky', 4);
     expect(new Set(webhooks.map((w) => w.headers['webhook-id'])).size).toBe(1);
     for (const webhook of webhooks) expect(() => new Webhook(endpoint.secret).verify(webhook.body, headersOf(webhook))).not.toThrow();
-    await expect.poll(async () => (await deliveriesOf(submitted.body.id))[0]?.status, { timeout: 5000 }).toBe('succeeded');
+    await expect.poll(async () => (await deliveriesOf(submitted.body.id))[0]?.status, SETTLES).toBe('succeeded');
     const [delivery] = await deliveriesOf(submitted.body.id);
     expect(delivery?.attempt_log.map((a) => a.status_code)).toEqual([500, 500, 500, 200]);
     expect(delivery?.attempt_log[0]?.response_excerpt).toBe('not yet');
-    // And nothing more arrives.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(receiver.on('/flaky')).toHaveLength(4);
+    // And nothing more arrives: a later job's webhook to the same endpoint is a marker that comes
+    // after a whole job's run, by when any stray retry (0.1 s apart here) would have been sent.
+    const marker = await platform.api.submit({ prompt: 'after the flaky one' });
+    await receiver.waitFor('/flaky', 5);
+    expect(receiver.on('/flaky').map(jobOf)).toEqual([...Array(4).fill(submitted.body.id), marker.body.id]);
     await platform.api.request('DELETE', `/v1/webhooks/endpoints/${endpoint.id}`);
-  });
+  }, SEVERAL_WAITS_MS);
 
   it('410 Gone disables the endpoint: no more deliveries until it is re-enabled', async () => {
     const endpoint = await registerEndpoint('/gone', ['job.succeeded']);
@@ -121,22 +131,27 @@ describe('tenant endpoints', () => {
     const first = await platform.api.submit({ prompt: 'gone' });
     await receiver.waitFor('/gone', 1);
     await expect
-      .poll(async () => (await platform.api.request<{ data: Endpoint[] }>('GET', '/v1/webhooks/endpoints')).body.data.find((e) => e.id === endpoint.id)?.status)
+      .poll(
+        async () => (await platform.api.request<{ data: Endpoint[] }>('GET', '/v1/webhooks/endpoints')).body.data.find((e) => e.id === endpoint.id)?.status,
+        SETTLES,
+      )
       .toBe('disabled');
     expect((await deliveriesOf(first.body.id))[0]).toMatchObject({ status: 'failed', attempts: 1 });
     const second = await platform.api.submitAndWait({ prompt: 'after gone' });
     expect(second.status).toBe('Ready');
-    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.on('/gone')).toHaveLength(1);
-    expect(await deliveriesOf(second.id)).toEqual([]);
     // Re-enabled, it hears the next job.
     receiver.script('/gone', () => ({ status: 200 }));
     const enabled = await platform.api.request<Endpoint>('PATCH', `/v1/webhooks/endpoints/${endpoint.id}`, { json: { enabled: true } });
     expect(enabled.body.status).toBe('active');
-    await platform.api.submit({ prompt: 'back again' });
+    const third = await platform.api.submit({ prompt: 'back again' });
     await receiver.waitFor('/gone', 2);
+    // The job that finished while the endpoint was disabled was never delivered, neither before the
+    // next job's webhook (the marker) nor queued for after the re-enabling.
+    expect(receiver.on('/gone').map(jobOf)).toEqual([first.body.id, third.body.id]);
+    expect(await deliveriesOf(second.id)).toEqual([]);
     await platform.api.request('DELETE', `/v1/webhooks/endpoints/${endpoint.id}`);
-  });
+  }, SEVERAL_WAITS_MS);
 
   it('a redirecting receiver counts as a failure; the redirect is never followed', async () => {
     const endpoint = await registerEndpoint('/moved', ['job.succeeded']);
@@ -154,7 +169,8 @@ describe('tenant endpoints', () => {
     receiver.script('/busy', (_request, count) => (count === 1 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }));
     await platform.api.submit({ prompt: 'busy receiver' });
     const [first, second] = await receiver.waitFor('/busy', 2);
-    // The schedule says 0.1 s; the receiver asked for 2 s.
+    // The schedule says 0.1 s; the receiver asked for 2 s. A lower bound only: a slow machine can
+    // only make the gap longer, never fail it.
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(1900);
     await platform.api.request('DELETE', `/v1/webhooks/endpoints/${endpoint.id}`);
   });
@@ -177,17 +193,17 @@ describe('tenant endpoints', () => {
     const endpoint = await registerEndpoint('/log', ['job.succeeded']);
     const submitted = await platform.api.submit({ prompt: 'log' });
     const [first] = await receiver.waitFor('/log', 1);
-    await expect.poll(async () => (await deliveriesOf(submitted.body.id))[0]?.status).toBe('succeeded');
+    await expect.poll(async () => (await deliveriesOf(submitted.body.id))[0]?.status, SETTLES).toBe('succeeded');
     const [delivery] = await deliveriesOf(submitted.body.id);
     const redelivered = await platform.api.request<Delivery>('POST', `/v1/webhooks/deliveries/${delivery!.id}/redeliver`);
     expect(redelivered.status).toBe(202);
     const [, second] = await receiver.waitFor('/log', 2);
     expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
-    await expect.poll(async () => (await deliveriesOf(submitted.body.id))[0]?.attempt_log.length).toBe(2);
+    await expect.poll(async () => (await deliveriesOf(submitted.body.id))[0]?.attempt_log.length, SETTLES).toBe(2);
     const filtered = await platform.api.request<{ data: Delivery[] }>('GET', `/v1/webhooks/deliveries?endpoint_id=${endpoint.id}&outcome=succeeded`);
     expect(filtered.body.data.map((d) => d.id)).toContain(delivery!.id);
     await platform.api.request('DELETE', `/v1/webhooks/endpoints/${endpoint.id}`);
-  });
+  }, SEVERAL_WAITS_MS);
 
   it('registration refuses a target on a private network unless the operator allows it', async () => {
     const strict = { ...platform.ctx, settings: { ...platform.ctx.settings, webhooks: { ...platform.ctx.settings.webhooks, allowPrivateNetworks: false } } };

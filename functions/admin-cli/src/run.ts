@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 // The operator CLI: each command is one operator API call. Output is the JSON the API returns;
@@ -18,8 +18,8 @@ Commands:
 
 Limit options: --max-active-jobs <n> --requests-per-minute <n> --allowed-models <a,b|all> --retention-days <n>
 
-Connection: --url <base url> (or KONTEXT_API_URL; default http://localhost:8787)
-            --token-file <file> (or KONTEXT_ADMIN_TOKEN; default $DATA_DIR/admin-token)`;
+Connection: --url <base url> (or KONTEXT_API_URL; default http://localhost:$PORT, PORT defaulting to 8787)
+            --token-file <file> (or KONTEXT_ADMIN_TOKEN; default $DATA_DIR/admin-token, DATA_DIR defaulting to .data)`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -136,10 +136,22 @@ export function toRequest(args: string[]): Request | 'help' {
   }
 }
 
+// The defaults mirror `npm start` (functions/local), so the CLI finds a local platform started
+// with the same PORT and DATA_DIR without being told where it is; as there, a blank variable
+// counts as unset.
+function defaultApiUrl(env: NodeJS.ProcessEnv): string {
+  return `http://localhost:${env.PORT || 8787}`;
+}
+
+function defaultTokenFile(env: NodeJS.ProcessEnv, cwd: string): string {
+  // resolve, not join: an absolute DATA_DIR must stay absolute.
+  return resolve(cwd, env.DATA_DIR || '.data', 'admin-token');
+}
+
 export function resolveConnection(args: string[], env: NodeJS.ProcessEnv, cwd: string): { url: string; token: string } {
   const { values } = parseArgs({ args, options: OPTIONS, allowPositionals: true });
-  const url = (values.url ?? env.KONTEXT_API_URL ?? 'http://localhost:8787').replace(/\/+$/, '');
-  const tokenFile = values['token-file'] ?? join(cwd, env.DATA_DIR ?? '.data', 'admin-token');
+  const url = (values.url ?? env.KONTEXT_API_URL ?? defaultApiUrl(env)).replace(/\/+$/, '');
+  const tokenFile = values['token-file'] ?? defaultTokenFile(env, cwd);
   const token = env.KONTEXT_ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
   if (!token) throw new CliError(`no admin token: set KONTEXT_ADMIN_TOKEN or pass --token-file (looked in ${tokenFile})`);
   return { url, token };

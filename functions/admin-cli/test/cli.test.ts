@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../../test/harness/api-client.ts';
 import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
 import { spawnNode } from '../../../test/harness/processes.ts';
-import { HELP, run, toRequest } from '../src/run.ts';
+import { HELP, resolveConnection, run, toRequest } from '../src/run.ts';
 
 let platform: TestPlatform;
 let workDir: string;
@@ -47,7 +47,7 @@ describe('the operator CLI', () => {
   it('reports refusals with the API problem detail and a non-zero exit', async () => {
     const tenant = JSON.parse((await cli('tenants', 'create', '--name', 'Poor', '--credits', '5')).output) as { id: string };
     const overdraw = await cli('credits', 'add', tenant.id, '--amount=-10', '--reason', 'oops');
-    expect(overdraw).toEqual({ exitCode: 1, output: 'error 422: amount: would take the balance of 5 credits below zero' });
+    expect(overdraw).toEqual({ exitCode: 1, output: 'error 409: amount: would take the balance of 5 credits below zero' });
     expect((await cli('tenants', 'get', 'ten_01M8DFD8DANDT28ZT034WVYBX4')).exitCode).toBe(1);
     const wrongToken = await run(['tenants', 'list', '--url', platform.url], { KONTEXT_ADMIN_TOKEN: 'x'.repeat(40) }, workDir);
     expect(wrongToken.exitCode).toBe(1);
@@ -64,6 +64,38 @@ describe('the operator CLI', () => {
       path: '/admin/v1/tenants/ten_x',
       body: { limits: { allowed_models: null } },
     });
+  });
+
+  it('finds the token in an absolute DATA_DIR, not under the working directory', async () => {
+    const dataDir = join(workDir, 'absolute-data');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'admin-token'), `${platform.adminToken}\n`);
+    const elsewhere = await mkdtemp(join(tmpdir(), 'kontext-cli-cwd-'));
+    try {
+      expect(resolveConnection([], { DATA_DIR: dataDir }, elsewhere).token).toBe(platform.adminToken);
+      const listed = await run(['tenants', 'list', '--url', platform.url], { DATA_DIR: dataDir }, elsewhere);
+      expect(listed.exitCode).toBe(0);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('resolves a relative DATA_DIR, and the default .data, against the working directory', async () => {
+    await mkdir(join(workDir, 'relative-data'), { recursive: true });
+    await writeFile(join(workDir, 'relative-data', 'admin-token'), 'relative-token\n');
+    await mkdir(join(workDir, '.data'), { recursive: true });
+    await writeFile(join(workDir, '.data', 'admin-token'), 'default-token\n');
+    expect(resolveConnection([], { DATA_DIR: 'relative-data' }, workDir).token).toBe('relative-token');
+    expect(resolveConnection([], {}, workDir).token).toBe('default-token');
+  });
+
+  it('defaults the URL to localhost on PORT, as npm start listens, and to 8787 without it', () => {
+    const token = { KONTEXT_ADMIN_TOKEN: 'x'.repeat(40) };
+    expect(resolveConnection([], { ...token, PORT: '9123' }, workDir).url).toBe('http://localhost:9123');
+    expect(resolveConnection([], token, workDir).url).toBe('http://localhost:8787');
+    expect(resolveConnection([], { ...token, PORT: '' }, workDir).url).toBe('http://localhost:8787');
+    expect(resolveConnection([], { ...token, PORT: '9123', KONTEXT_API_URL: 'http://api.example/' }, workDir).url).toBe('http://api.example');
+    expect(resolveConnection(['--url', 'http://cli.example'], { ...token, PORT: '9123' }, workDir).url).toBe('http://cli.example');
   });
 
   it('runs as a command with an exit status', async () => {

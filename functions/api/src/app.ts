@@ -3,6 +3,7 @@ import { ProblemError, isProblemError } from '@kontext/core';
 import { HTTPException } from 'hono/http-exception';
 import type { ApiApp, ApiDependencies, ApiEnv } from './env.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { clientAddress } from './middleware/client-address.ts';
 import { requestId } from './middleware/request-id.ts';
 import { problemResponse } from './problem-response.ts';
 import { registerDocs } from './routes/docs.ts';
@@ -39,7 +40,8 @@ import { registerGetPlatformUsage } from './routes/admin/get-platform-usage.ts';
 import { registerGetTenant } from './routes/admin/get-tenant.ts';
 import { registerListTenants } from './routes/admin/list-tenants.ts';
 import { registerUpdateTenant } from './routes/admin/update-tenant.ts';
-import { errorFields, isAdminApiEnabled } from '@kontext/services';
+import { DATABASE_RETRY_AFTER_SECONDS, errorFields, isAdminApiEnabled, unavailableProblemOf } from '@kontext/services';
+import { allowedMethodsOf } from './allowed-methods.ts';
 import { validationProblem } from './validation.ts';
 
 /** The HTTP API: the same app behind the Node server (one machine) and the Lambda handler (cloud). */
@@ -56,6 +58,7 @@ export function createApp(deps: ApiDependencies): ApiApp {
   });
 
   app.use('*', requestId);
+  app.use('*', clientAddress(deps.connectionInfo));
   app.use('*', accessLog(deps.ctx.log));
 
   registerHealth(app, deps);
@@ -96,7 +99,14 @@ export function createApp(deps: ApiDependencies): ApiApp {
   }
   registerDocs(app, deps);
 
-  app.notFound((c) => problemResponse(c, new ProblemError('not_found', `no route for ${c.req.method} ${c.req.path}`)));
+  const allowedMethods = allowedMethodsOf(app);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (!allowed) return problemResponse(c, new ProblemError('not_found', `no route for ${c.req.method} ${c.req.path}`));
+    const allow = allowed.join(', ');
+    if (c.req.method === 'OPTIONS') return c.body(null, 204, { allow });
+    return problemResponse(c, new ProblemError('method_not_allowed', `${c.req.path} does not take ${c.req.method}; it takes ${allow}`), { allow });
+  });
 
   app.onError((error, c) => {
     if (isProblemError(error)) return problemResponse(c, error, c.get('problemHeaders') ?? {});
@@ -104,6 +114,11 @@ export function createApp(deps: ApiDependencies): ApiApp {
       if (error.status === 400) return problemResponse(c, new ProblemError('malformed_request', 'the request body is not valid JSON'));
       const kind = error.status === 413 ? 'payload_too_large' : error.status === 401 ? 'unauthorized' : 'malformed_request';
       return problemResponse(c, new ProblemError(kind, error.message || 'the request could not be processed'));
+    }
+    const unavailable = unavailableProblemOf(error);
+    if (unavailable) {
+      deps.ctx.log.warn('database unavailable', { requestId: c.get('requestId'), path: c.req.path, ...errorFields(error) });
+      return problemResponse(c, unavailable, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
     }
     deps.ctx.log.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, ...errorFields(error) });
     return problemResponse(c, new ProblemError('internal', 'an unexpected error occurred; quote the request id if you report it'));

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuthenticatedKey, ServiceContext } from '@kontext/services';
 import type { BlobUrlSigner } from '@kontext/storage';
+import type { GetConnInfo } from 'hono/conninfo';
 
 /** Per-request values set by middleware. */
 export interface ApiVariables {
@@ -8,6 +9,8 @@ export interface ApiVariables {
   auth: AuthenticatedKey;
   /** Headers an error response must carry (Retry-After, RateLimit-*). */
   problemHeaders: Record<string, string>;
+  /** The client's address as the server or the gateway saw it; `unknown` where none is known. */
+  clientAddress: string;
 }
 
 export interface ApiEnv {
@@ -32,4 +35,9 @@ export interface ApiDependencies {
   maxStreamSeconds?: number;
   /** Where Swagger UI's files are; default the swagger-ui-dist package. */
   swaggerUiDirectory?: string;
+  /**
+   * The connection's remote address, from the runtime (Node's socket, or API Gateway's source IP
+   * on Lambda). Forwarded-for headers are not trusted: a client could write any address there.
+   */
+  connectionInfo?: GetConnInfo;
 }

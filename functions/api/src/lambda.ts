@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { CloudEnvironmentSchema, openCloudRuntime, readSecretString } from '@kontext/cloud';
 import { EnvFlagSchema, parseEnvironment } from '@kontext/core';
-import { handle } from 'hono/aws-lambda';
+import { getConnInfo, handle } from 'hono/aws-lambda';
 import { z } from 'zod';
 import { createApp } from './app.ts';
 import { PLATFORM_VERSION } from './version.ts';
@@ -57,6 +57,8 @@ const app = createApp({
   ctx: runtime.ctx,
   maxBodyBytes: env.MAX_BODY_BYTES,
   version: env.PLATFORM_VERSION,
+  // API Gateway's own view of the caller (requestContext.http.sourceIp), not a forwarded header.
+  connectionInfo: getConnInfo,
   maxWaitSeconds: GATEWAY_BOUNDED_SECONDS,
   maxStreamSeconds: GATEWAY_BOUNDED_SECONDS,
   ...(existsSync(bundledSwaggerUi) ? { swaggerUiDirectory: bundledSwaggerUi } : {}),

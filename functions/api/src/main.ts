@@ -1,10 +1,11 @@
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
 import { createLogger, createServiceContext, environmentOrExit, LogLevelSchema, stopOnSignals } from '@kontext/services';
+import { EnvelopeSealer, KeyFileWrapper } from '@kontext/secrets';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import { z } from 'zod';
 import { createApp } from './app.ts';
-import { startServer } from './server.ts';
+import { nodeConnectionInfo, startServer } from './server.ts';
 import { PLATFORM_VERSION } from './version.ts';
 
 // A standalone API server process over an existing database (the one-machine runner embeds the
@@ -15,6 +16,8 @@ const ConfigSchema = z.object({
   DATABASE_URL: z.url(),
   STORAGE_DIR: z.string().min(1),
   URL_SIGNING_SECRET: z.string().min(32),
+  /** The key files webhook secrets are sealed under (the same directory for every API and dispatcher process). */
+  SECRET_KEYS_DIR: z.string().min(1),
   PUBLIC_BASE_URL: z.url(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().default('127.0.0.1'),
@@ -41,9 +44,16 @@ const ctx = createServiceContext({
     ...(config.ADMIN_TOKEN ? { adminToken: config.ADMIN_TOKEN } : {}),
   },
   jobDispatch: 'same-transaction',
+  secrets: new EnvelopeSealer(await KeyFileWrapper.load(config.SECRET_KEYS_DIR)),
   log,
 });
-const app = createApp({ ctx, maxBodyBytes: config.MAX_BODY_BYTES, localBlobs: { signer }, version: PLATFORM_VERSION });
+const app = createApp({
+  ctx,
+  maxBodyBytes: config.MAX_BODY_BYTES,
+  localBlobs: { signer },
+  version: PLATFORM_VERSION,
+  connectionInfo: nodeConnectionInfo,
+});
 const server = await startServer(app, { port: config.PORT, hostname: config.HOST });
 log.info('api ready', { url: server.url, adminApi: config.ADMIN_TOKEN !== undefined });
 

@@ -1,37 +1,86 @@
+import type { RouteConfig } from '@hono/zod-openapi';
 import { ProblemSchema } from '@kontext/core';
 
-const problem = (description: string) => ({
+const problem = (description: string, headers?: Record<string, { description: string; schema: { type: 'integer' | 'string' } }>) => ({
   description,
   content: { 'application/problem+json': { schema: ProblemSchema } },
+  ...(headers ? { headers } : {}),
 });
 
-/** The error responses every authenticated route can give, declared once for the OpenAPI document. */
+const RETRY_AFTER = { 'retry-after': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' as const } } };
+
+/** What any route of the platform can answer when something beyond the request goes wrong. */
+const SERVER_RESPONSES = {
+  500: problem('Unexpected server error; quote the request id if you report it.'),
+  503: problem('The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds.', RETRY_AFTER),
+} as const;
+
+/** The error responses of every route that takes an API key. */
 export const COMMON_ERROR_RESPONSES = {
   401: problem('Missing or invalid API key.'),
   403: problem('The key lacks the scope this operation needs.'),
-  429: problem('Over the per-key request rate; see Retry-After and the RateLimit-* headers.'),
-  500: problem('Unexpected server error.'),
-  503: problem('A dependency is unavailable; retry later.'),
+  429: problem('Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers.'),
+  ...SERVER_RESPONSES,
 } as const;
 
+/** The error responses of every operator route. */
 export const ADMIN_ERROR_RESPONSES = {
   401: problem('Missing or invalid admin token.'),
   403: problem('An API key was sent; the operator API takes only the admin token.'),
   404: problem('Not found, or the operator API is not enabled on this deployment.'),
-  422: problem('A field is invalid; `errors` names each one.'),
-  500: problem('Unexpected server error.'),
+  429: problem('Too many failed authentication attempts from this address; see Retry-After.', RETRY_AFTER),
+  ...SERVER_RESPONSES,
 } as const;
+
+/** The error responses of a route with no credential (signed downloads). */
+export const PUBLIC_ERROR_RESPONSES = SERVER_RESPONSES;
 
 export const SUBMIT_ERROR_RESPONSES = {
-  ...COMMON_ERROR_RESPONSES,
-  400: problem('Malformed JSON.'),
   402: problem('Not enough credits; `balance` and `price` say by how much.'),
-  413: problem('Request body over the size limit.'),
-  415: problem('Body is not application/json.'),
-  422: problem('A field is invalid; `errors` names each one.'),
+  422: problem('A field is invalid, or an image cannot be read, fetched or decoded; `errors` names each field.'),
 } as const;
 
+/**
+ * The responses a route's shape implies, whatever its handler does: a request with parameters or
+ * a body can be invalid (422); a body can be malformed JSON (400), too large (413) or of another
+ * type (415); a path id can name nothing (404); a POST takes an Idempotency-Key, whose request may
+ * still be running (409). Declared here once, so no route can forget one.
+ */
+export function shapeResponses(config: RouteConfig) {
+  const request = config.request;
+  const hasBody = request?.body !== undefined;
+  const hasInput = hasBody || request?.params !== undefined || request?.query !== undefined || config.method === 'post';
+  return {
+    ...(hasInput ? { 422: problem('A parameter, header or field is invalid; `errors` names each one.') } : {}),
+    ...(hasBody
+      ? {
+          400: problem('The body is not valid JSON.'),
+          413: problem('The body is larger than the size limit.'),
+          415: problem('The body is not application/json.'),
+        }
+      : {}),
+    ...(request?.params !== undefined ? { 404: problem('Nothing with this id for this account.') } : {}),
+    ...(config.method === 'post' ? { 409: problem('A request with this Idempotency-Key is still running; retry when it has finished.') } : {}),
+  };
+}
+
 export { problem as problemResponseSpec };
+
+const binary = { schema: { type: 'string' as const, format: 'binary' } };
+/** An image body: any format the platform stores (PNG or JPEG outputs, JPEG thumbnails, WebP inputs). */
+export const IMAGE_CONTENT = { 'image/png': binary, 'image/jpeg': binary, 'image/webp': binary };
+
+/** What a client does next with a submitted job: the operations that take its id (OpenAPI links). */
+export const JOB_LINKS = Object.fromEntries(
+  [
+    ['GetResult', 'getResult', 'query.id'],
+    ['GetJob', 'getJob', 'path.id'],
+    ['GetLineage', 'getLineage', 'path.id'],
+    ['StreamJobEvents', 'streamJobEvents', 'path.id'],
+    ['ContinueEdit', 'continueEdit', 'path.id'],
+    ['CancelJob', 'cancelJob', 'path.id'],
+  ].map(([name, operationId, parameter]) => [name, { operationId, parameters: { [parameter as string]: '$response.body#/id' } }]),
+);
 
 /** Either header authenticates: `x-key` (BFL's) or `Authorization: Bearer`. */
 export const API_KEY_SECURITY: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }];

@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { ApiApp } from './env.ts';
 
+/** The remote address of a request served by startServer (for createApp's connectionInfo). */
+export { getConnInfo as nodeConnectionInfo } from '@hono/node-server/conninfo';
+
 export interface RunningServer {
   url: string;
   port: number;

@@ -268,7 +268,7 @@ describe('POST /admin/v1/tenants', () => {
     ['retention_days 0', { limits: { retention_days: 0 } }, ['limits.retention_days']],
     ['retention_days 100 years', { limits: { retention_days: 36_500 } }, ['limits.retention_days']],
     ['requests_per_minute_per_key 0', { limits: { requests_per_minute_per_key: 0 } }, ['limits.requests_per_minute_per_key']],
-    ['an unknown model in allowed_models', { limits: { allowed_models: ['flux-kontext-dev', 'flux-kontext-ultra'] } }, ['limits.allowed_models']],
+    ['an unknown model in allowed_models', { limits: { allowed_models: ['flux-kontext-dev', 'flux-kontext-ultra'] } }, ['limits.allowed_models.1']],
     ['an empty allowed_models', { limits: { allowed_models: [] } }, ['limits.allowed_models']],
     ['a malformed model id', { limits: { allowed_models: ['Not A Model!'] } }, ['limits.allowed_models.0']],
     ['an unknown top-level field', { colour: 'red' }, ['colour']],
@@ -382,7 +382,7 @@ describe('PATCH /admin/v1/tenants/{id}', () => {
   });
 
   it.each<[string, unknown, string[]]>([
-    ['an unknown model', { limits: { allowed_models: ['flux-kontext-ultra'] } }, ['limits.allowed_models']],
+    ['an unknown model', { limits: { allowed_models: ['flux-kontext-ultra'] } }, ['limits.allowed_models.0']],
     ['max_active_jobs 0', { limits: { max_active_jobs: 0 } }, ['limits.max_active_jobs']],
     ['max_active_jobs 100000000', { limits: { max_active_jobs: 100_000_000 } }, ['limits.max_active_jobs']],
     ['retention_days 0', { limits: { retention_days: 0 } }, ['limits.retention_days']],
@@ -432,12 +432,12 @@ describe('POST /admin/v1/tenants/{id}/credits', () => {
     expect((await ledger(tenant.id)).sum).toBe(200);
   });
 
-  it('a debit that would go below zero -> 422 naming amount; balance and ledger unchanged', async () => {
+  it('a debit that would go below zero -> 409 naming amount; balance and ledger unchanged', async () => {
     const tenant = await createTenantViaApi({ credits: 70 });
     const before = await ledger(tenant.id);
     const problem = expectProblem(
       await platform.admin.request('POST', `/admin/v1/tenants/${tenant.id}/credits`, { json: { amount: -71, reason: 'too much' } }),
-      422,
+      409,
       ['amount'],
     );
     expect(problem.detail).toContain('70');

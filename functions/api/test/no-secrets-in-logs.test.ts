@@ -100,7 +100,7 @@ async function runSession(target: TestPlatform): Promise<Session> {
   await call('get tenant', admin, 'GET', `/admin/v1/tenants/${acme.body.id}`, {}, 200);
   await call('patch tenant', admin, 'PATCH', `/admin/v1/tenants/${globex.body.id}`, { json: { limits: { allowed_models: ['flux-kontext-dev'] } } }, 200);
   await call('grant credits', admin, 'POST', `/admin/v1/tenants/${acme.body.id}/credits`, { json: { amount: 100, reason: 'welcome' } }, 200);
-  await call('overdraw credits', admin, 'POST', `/admin/v1/tenants/${globex.body.id}/credits`, { json: { amount: -51, reason: 'oops' } }, 422);
+  await call('overdraw credits', admin, 'POST', `/admin/v1/tenants/${globex.body.id}/credits`, { json: { amount: -51, reason: 'oops' } }, 409);
 
   const issue = async (label: string, tenantId: string, body: Record<string, unknown>): Promise<CreatedKey> => {
     const response = await call<CreatedKey>(label, admin, 'POST', `/admin/v1/tenants/${tenantId}/keys`, { json: body }, 201);
@@ -144,7 +144,7 @@ async function runSession(target: TestPlatform): Promise<Session> {
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
     webhookSecrets.push(secret);
     const response = await call<SubmitBody>(label, client, 'POST', `/v1/${model}`, {
-      json: { prompt: `${label} render`, seed: 7, webhook_url: 'https://hooks.example.com/kontext', webhook_secret: secret, ...extra },
+      json: { prompt: `${label} render`, seed: 7, webhook_url: 'http://127.0.0.1:9/kontext', webhook_secret: secret, ...extra },
     }, expected);
     if (expected === 200) jobIds.push(response.body.id);
     return response;

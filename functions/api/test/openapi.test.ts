@@ -63,7 +63,8 @@ describe('the contract is generated from the route definitions', () => {
       expect(submit?.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
       expect(Object.keys(submit?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '402', '403', '413', '415', '422', '429']));
     }
-    expect(doc.components.schemas).toHaveProperty('SubmitRequest');
+    // Each model's submit body states that model's own step and image limits.
+    for (const model of ['dev', 'dev-fast', 'pro', 'max']) expect(doc.components.schemas).toHaveProperty(`SubmitRequest-flux-kontext-${model}`);
     expect(doc.components.schemas).toHaveProperty('GetResultResponse');
     expect(doc.components.schemas).toHaveProperty('Problem');
     expect(doc.components.securitySchemes).toMatchObject({
@@ -84,7 +85,11 @@ describe('the contract is generated from the route definitions', () => {
 
   it('the submit schema documents every BFL field', async () => {
     const doc = (await platform.api.request<OpenApiDocument>('GET', '/openapi.json', { key: null })).body;
-    const schema = doc.components.schemas.SubmitRequest as { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean };
+    const schema = doc.components.schemas['SubmitRequest-flux-kontext-dev'] as {
+      properties: Record<string, { maximum?: number }>;
+      required: string[];
+      additionalProperties: boolean;
+    };
     expect(Object.keys(schema.properties)).toEqual(
       expect.arrayContaining([
         'prompt', 'input_image', 'input_image_2', 'input_image_3', 'input_image_4', 'seed', 'aspect_ratio',
@@ -93,6 +98,7 @@ describe('the contract is generated from the route definitions', () => {
     );
     expect(schema.required).toEqual(['prompt']);
     expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.steps?.maximum).toBe(50);
   });
 
   it('/docs serves Swagger UI from this server, no CDN', async () => {

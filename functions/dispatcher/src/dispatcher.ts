@@ -27,8 +27,21 @@ export class WebhookDispatcher {
   }
 
   start(): void {
-    this.#listening ??= this.#ctx.db.$client.listen(WEBHOOKS_CHANNEL, () => this.#notify());
     this.#loop ??= this.#run();
+  }
+
+  /**
+   * LISTEN for new deliveries. postgres.js listens again by itself after a lost connection; a first
+   * LISTEN that failed (the database was down) is dropped and tried again on the next pass, while
+   * the poll keeps deliveries moving meanwhile.
+   */
+  #listen(): void {
+    if (this.#listening) return;
+    const listening = this.#ctx.db.$client.listen(WEBHOOKS_CHANNEL, () => this.#notify());
+    this.#listening = listening;
+    listening.catch(() => {
+      if (this.#listening === listening) this.#listening = undefined;
+    });
   }
 
   /** Stops claiming; deliveries in flight finish (each is bounded by the webhook timeout). */
@@ -38,7 +51,7 @@ export class WebhookDispatcher {
     await this.#loop;
     const listening = this.#listening;
     this.#listening = undefined;
-    if (listening) await (await listening).unlisten().catch(() => {});
+    if (listening) await listening.then((listener) => listener.unlisten()).catch(() => {});
   }
 
   #notify(): void {
@@ -48,6 +61,7 @@ export class WebhookDispatcher {
 
   async #run(): Promise<void> {
     while (!this.#stopping) {
+      this.#listen();
       const free = this.#concurrency - this.#inFlight.size;
       let claimed = 0;
       if (free > 0) {

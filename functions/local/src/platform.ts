@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createApp, PLATFORM_VERSION, startServer, type RunningServer } from '@kontext/api';
+import { createApp, nodeConnectionInfo, PLATFORM_VERSION, startServer, type RunningServer } from '@kontext/api';
 import { PREVIEW_ENGINE_POOL } from '@kontext/core';
 import { connectDatabase, migrateDatabase } from '@kontext/db';
 import { WebhookDispatcher } from '@kontext/dispatcher';
@@ -15,6 +15,7 @@ import {
   type Logger,
   type ServiceContext,
 } from '@kontext/services';
+import { EnvelopeSealer, KeyFileWrapper } from '@kontext/secrets';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import type { LocalConfig } from './config.ts';
 import { ensureAdminToken, ensureDevCredentials } from './dev-credentials.ts';
@@ -25,6 +26,9 @@ import { readOrCreateSecret } from './secret-file.ts';
 // The one-machine composition root: embedded (or external) Postgres, files on disk, the Postgres
 // queue, the API server, worker loops with the preview engine and the sweeper, in one process.
 
+
+/** Where the key-encryption keys of webhook secrets live, under DATA_DIR. */
+export const SECRET_KEYS_DIRECTORY = 'secret-keys';
 
 export interface LocalPlatformOptions {
   config: LocalConfig;
@@ -51,10 +55,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const log = options.log ?? createLogger({ level: config.LOG_LEVEL, base: { service: 'platform' } });
   await mkdir(config.dataDir, { recursive: true });
 
-  const cleanups: (() => Promise<void>)[] = [];
+  // Shutdown steps, run in reverse order of start-up (the HTTP server first, Postgres last).
+  const cleanups: { step: string; run: () => Promise<void> }[] = [];
+  const onStop = (step: string, run: () => Promise<void>) => cleanups.push({ step, run });
   const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: unknown) => log.error('shutdown step failed', errorFields(error)));
+    for (const { step, run } of cleanups.reverse()) {
+      const started = performance.now();
+      await run().catch((error: unknown) => log.error('shutdown step failed', { step, ...errorFields(error) }));
+      log.debug('shutdown step done', { step, ms: Math.round(performance.now() - started) });
     }
     cleanups.length = 0;
   };
@@ -63,20 +71,27 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     let embedded: RunningPostgres | undefined;
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      embedded = await startEmbeddedPostgres({ directory: join(config.dataDir, 'postgres'), database: 'kontext' });
-      cleanups.push(() => embedded!.stop());
+      embedded = await startEmbeddedPostgres({
+        directory: join(config.dataDir, 'postgres'),
+        database: 'kontext',
+        onRestart: (event) =>
+          event.kind === 'died'
+            ? log.error('embedded Postgres stopped unexpectedly; restarting it', { exit: event.exit, restartInMs: event.restartInMs })
+            : log.warn('embedded Postgres is back', { downMs: event.downMs }),
+      });
+      onStop('embedded postgres', () => embedded!.stop());
       databaseUrl = embedded.url;
     }
     await migrateDatabase(databaseUrl);
 
     const database = connectDatabase(databaseUrl, { applicationName: 'kontext-local', maxConnections: 10 + config.WORKER_LOOPS * 2 });
-    cleanups.push(() => database.close());
+    onStop('database pool', () => database.close());
     // The queue gets its own pool with asynchronous commit: a delivery or ack lost in a crash is
     // redone (at-least-once), and it saves a WAL flush on every receive and ack.
     const queueDatabase = connectDatabase(databaseUrl, { applicationName: 'kontext-queue', maxConnections: 4, asynchronousCommit: true });
-    cleanups.push(() => queueDatabase.close());
+    onStop('queue pool', () => queueDatabase.close());
     const queue = new PostgresQueue(queueDatabase.sql);
-    cleanups.push(() => queue.close());
+    onStop('queue', () => queue.close());
     const adminToken = config.ADMIN_TOKEN ?? (await ensureAdminToken(config.dataDir));
 
     const port = config.PORT === 0 ? await findFreePort() : config.PORT;
@@ -96,6 +111,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         queueTimeoutSeconds: config.QUEUE_TIMEOUT_SECONDS,
         dispatchGraceSeconds: config.DISPATCH_GRACE_SECONDS,
         adminToken,
+        adminAuthFailureLimit: config.ADMIN_AUTH_FAILURE_LIMIT,
         keyRotationGraceSeconds: config.KEY_ROTATION_GRACE_SECONDS,
         apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
         urlInputs: { allowPrivateNetworks: config.ALLOW_PRIVATE_URL_INPUTS },
@@ -110,9 +126,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       // The Postgres queue lives in this database: jobs and their messages commit together.
       jobDispatch: 'same-transaction',
       ...(options.resolve ? { resolve: options.resolve } : {}),
+      // Webhook secrets are sealed under key files kept beside the data (rotation: README).
+      secrets: new EnvelopeSealer(await KeyFileWrapper.load(join(config.dataDir, SECRET_KEYS_DIRECTORY))),
     });
 
-    cleanups.push(() => ctx.jobEvents.close());
+    onStop('job events', () => ctx.jobEvents.close());
 
     const dev = await ensureDevCredentials(ctx, config.dataDir);
 
@@ -125,23 +143,29 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       Array.from({ length: config.WORKER_LOOPS }, () => new WorkerAgent({ ctx, engine, enginePool })),
     );
     for (const worker of workers) worker.start();
-    cleanups.push(async () => {
+    onStop('workers', async () => {
       await Promise.all(workers.map((worker) => worker.stop(5_000)));
       await engine.stop();
     });
 
     const sweeper = startSweeper(ctx, Math.max(500, (config.LEASE_SECONDS * 1000) / 2));
-    cleanups.push(sweeper.stop);
+    onStop('sweeper', sweeper.stop);
 
     if (config.DISPATCHER_CONCURRENCY > 0) {
       const dispatcher = new WebhookDispatcher({ ctx, concurrency: config.DISPATCHER_CONCURRENCY });
       dispatcher.start();
-      cleanups.push(() => dispatcher.stop());
+      onStop('dispatcher', () => dispatcher.stop());
     }
 
-    const app = createApp({ ctx, maxBodyBytes: config.MAX_BODY_BYTES, localBlobs: { signer }, version: PLATFORM_VERSION });
+    const app = createApp({
+      ctx,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      localBlobs: { signer },
+      version: PLATFORM_VERSION,
+      connectionInfo: nodeConnectionInfo,
+    });
     const server: RunningServer = await startServer(app, { port, hostname: config.HOST });
-    cleanups.push(() => server.close());
+    onStop('http server', () => server.close());
 
     log.info('platform ready', {
       url: server.url,

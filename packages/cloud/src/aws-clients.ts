@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { CloudEnvironment } from './environment.ts';
 
 // The AWS clients every cloud process builds the same way: the region, and an endpoint override
@@ -8,7 +9,7 @@ import type { CloudEnvironment } from './environment.ts';
 
 type ClientEnvironment = Pick<
   CloudEnvironment,
-  'AWS_REGION' | 'AWS_ENDPOINT_URL_S3' | 'AWS_ENDPOINT_URL_SQS' | 'AWS_ENDPOINT_URL_SECRETS_MANAGER' | 'S3_FORCE_PATH_STYLE'
+  'AWS_REGION' | 'AWS_ENDPOINT_URL_S3' | 'AWS_ENDPOINT_URL_SQS' | 'AWS_ENDPOINT_URL_SECRETS_MANAGER' | 'AWS_ENDPOINT_URL_KMS' | 'S3_FORCE_PATH_STYLE'
 >;
 
 function endpoint(url: string | undefined): { endpoint?: string } {
@@ -25,4 +26,8 @@ export function sqsClient(env: ClientEnvironment): SQSClient {
 
 export function secretsManagerClient(env: ClientEnvironment): SecretsManagerClient {
   return new SecretsManagerClient({ region: env.AWS_REGION, ...endpoint(env.AWS_ENDPOINT_URL_SECRETS_MANAGER) });
+}
+
+export function kmsClient(env: ClientEnvironment): KMSClient {
+  return new KMSClient({ region: env.AWS_REGION, ...endpoint(env.AWS_ENDPOINT_URL_KMS) });
 }

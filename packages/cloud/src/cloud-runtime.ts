@@ -2,8 +2,9 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { connectDatabase } from '@kontext/db';
 import { SqsQueue } from '@kontext/queue';
 import { createLogger, createServiceContext, type Logger, type PlatformSettingsInput, type ServiceContext, type ServiceContextOptions } from '@kontext/services';
+import { EnvelopeSealer, KmsKeyWrapper } from '@kontext/secrets';
 import { S3BlobStore } from '@kontext/storage';
-import { s3Client, secretsManagerClient, sqsClient } from './aws-clients.ts';
+import { kmsClient, s3Client, secretsManagerClient, sqsClient } from './aws-clients.ts';
 import { resolveDatabaseUrl } from './database-url.ts';
 import type { CloudEnvironment } from './environment.ts';
 
@@ -41,11 +42,14 @@ export async function openCloudRuntime(env: CloudEnvironment, options: CloudRunt
     maxConnections: env.DATABASE_MAX_CONNECTIONS,
     // RDS Proxy multiplexes connections; named prepared statements would pin each client to one.
     preparedStatements: false,
+    // The proxy's InitQuery sets the session timeouts; start-up options would pin connections.
+    sessionSettingsAtStartup: false,
   });
   const s3 = s3Client(env);
   const sqs = sqsClient(env);
   const queue = new SqsQueue({ client: sqs, namePrefix: env.QUEUE_NAME_PREFIX });
   const settings = typeof options.settings === 'function' ? await options.settings(secrets()) : (options.settings ?? {});
+  const kms = env.SECRETS_KMS_KEY_ID ? kmsClient(env) : undefined;
   const ctx = createServiceContext({
     db: database.db,
     storage: new S3BlobStore({ client: s3, bucket: env.BUCKET_NAME, keyPrefix: env.BUCKET_KEY_PREFIX }),
@@ -55,6 +59,8 @@ export async function openCloudRuntime(env: CloudEnvironment, options: CloudRunt
     jobDispatch: 'outbox',
     webhookDelivery: 'queue',
     ...(options.jobEventSignals ? { jobEventSignals: options.jobEventSignals } : {}),
+    // Webhook secrets are sealed under the stack's KMS key.
+    ...(kms && env.SECRETS_KMS_KEY_ID ? { secrets: new EnvelopeSealer(new KmsKeyWrapper(kms, env.SECRETS_KMS_KEY_ID)) } : {}),
   });
   return {
     ctx,
@@ -65,6 +71,7 @@ export async function openCloudRuntime(env: CloudEnvironment, options: CloudRunt
       await database.close();
       s3.destroy();
       sqs.destroy();
+      kms?.destroy();
       secretsClient?.destroy();
     },
   };

@@ -43,6 +43,9 @@ export const CloudEnvironmentSchema = z
     AWS_ENDPOINT_URL_S3: z.url().optional(),
     AWS_ENDPOINT_URL_SQS: z.url().optional(),
     AWS_ENDPOINT_URL_SECRETS_MANAGER: z.url().optional(),
+    AWS_ENDPOINT_URL_KMS: z.url().optional(),
+    /** The KMS key webhook secrets are sealed under (API, dispatcher and maintenance; workers need none). */
+    SECRETS_KMS_KEY_ID: z.string().min(1).optional(),
     /** Path-style S3 URLs, for S3-compatible servers without virtual-host buckets. */
     S3_FORCE_PATH_STYLE: EnvFlagSchema.default(false),
     /**

@@ -1,11 +1,23 @@
 import { z } from 'zod';
 import { BflStatusSchema, JobStatusSchema } from './job-state.ts';
 import { parseAspectRatio } from './sizes.ts';
+import { httpUrl, text } from './text.ts';
+import type { ModelProfile } from './catalog.ts';
 
 // The wire contract. These schemas validate requests, type the code and generate /openapi.json.
 // Field names follow BFL's API so existing clients work by changing only the base URL.
 
+/**
+ * A schema or null. For a schema with an id (a component of the OpenAPI document), `.nullable()`
+ * loses the null in the generated document; a union keeps it.
+ */
+export function orNull<Schema extends z.ZodType>(schema: Schema) {
+  return z.union([schema, z.null()]);
+}
+
 export const MAX_INPUT_IMAGES = 4;
+/** The most sampling steps any profile may allow (ModelProfileSchema's bound). */
+export const MAX_STEPS = 100;
 export const INPUT_IMAGE_FIELDS = ['input_image', 'input_image_2', 'input_image_3', 'input_image_4'] as const;
 export type InputImageField = (typeof INPUT_IMAGE_FIELDS)[number];
 
@@ -21,20 +33,19 @@ export type OutputFormat = z.infer<typeof OutputFormatSchema>;
 export const DEFAULT_OUTPUT_FORMAT: OutputFormat = 'png';
 
 const imageField = (label: string) =>
-  z
-    .string()
-    .min(1)
-    .max(MAX_IMAGE_FIELD_CHARS)
+  text({ min: 1, max: MAX_IMAGE_FIELD_CHARS })
     .nullish()
-    .describe(`${label}: base64 (with or without a data: prefix) or an http(s) URL of a PNG, JPEG or WebP image.`);
+    .describe(
+      `${label}: base64 (with or without a data: prefix) or an http(s) URL of a PNG, JPEG or WebP image (at most 20 MB and ` +
+        '20 megapixels; the image must decode), or the id of an asset (`ast_…`) or job (`job_…`, its output) of this account.',
+    );
+
+/** `"W:H"` in whole numbers; the ratio itself is checked against ASPECT_RATIO_BOUNDS by parseAspectRatio. */
+const ASPECT_RATIO_TEXT = /^[1-9][0-9]{0,3}:[1-9][0-9]{0,3}$/;
 
 export const SubmitRequestSchema = z
   .strictObject({
-    prompt: z
-      .string()
-      .max(MAX_PROMPT_CHARS)
-      .refine((text) => text.trim().length > 0, { message: 'must not be empty' })
-      .describe('What to generate, or how to edit the input image.'),
+    prompt: text({ max: MAX_PROMPT_CHARS, notBlank: true }).describe('What to generate, or how to edit the input image.'),
     input_image: imageField('The image to edit; omit for text-to-image'),
     input_image_2: imageField('Reference image 2 (character or style)'),
     input_image_3: imageField('Reference image 3'),
@@ -46,35 +57,65 @@ export const SubmitRequestSchema = z
       .max(Number.MAX_SAFE_INTEGER)
       .nullish()
       .describe('Same seed and inputs give the same image. Omitted or null: a random seed, reported in the result.'),
-    aspect_ratio: z
-      .string()
-      .max(9)
-      .nullish()
+    aspect_ratio: text({ max: 9, pattern: { regex: ASPECT_RATIO_TEXT, message: 'must look like "W:H" with whole numbers from 1 to 9999, e.g. "16:9"' } })
       .superRefine((value, ctx) => {
-        if (value == null) return;
         const parsed = parseAspectRatio(value);
         if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
       })
-      .describe('"W:H" between 21:9 and 9:21. Default: the input image\'s ratio, else 1:1. Output is about 1 megapixel.'),
-    output_format: OutputFormatSchema.nullish().describe('png (default) or jpeg.'),
-    webhook_url: z
-      .url({ protocol: /^https?$/ })
-      .max(2083)
       .nullish()
-      .describe('Called when the job finishes (delivered by the webhook dispatcher).'),
-    webhook_secret: z.string().min(1).max(256).nullish().describe('Secret used to sign webhook deliveries.'),
+      .describe(
+        '"W:H" whose ratio W/H lies between 9:21 and 21:9 (inclusive); a ratio outside is refused with 422. Default: the ' +
+          "input image's ratio, else 1:1. Output is about 1 megapixel.",
+      ),
+    output_format: OutputFormatSchema.nullish().describe('png (default) or jpeg.'),
+    webhook_url: httpUrl(2083)
+      .nullish()
+      .describe(
+        'Called when the job finishes (delivered by the webhook dispatcher). Its host must resolve, and to a public address ' +
+          'unless the operator allows private networks; otherwise 422.',
+      ),
+    webhook_secret: text({ min: 1, max: 256 }).nullish().describe('Secret used to sign webhook deliveries.'),
     prompt_upsampling: z
       .boolean()
+      .refine((value) => !value, { message: 'prompt upsampling is not available on this platform; send false or omit it' })
+      .meta({ const: false })
       .nullish()
-      .refine((value) => value !== true, { message: 'prompt upsampling is not available on this platform; send false or omit it' })
       .describe('Accepted for compatibility; must be false.'),
     safety_tolerance: z.number().int().min(0).max(6).nullish().describe('0 (strict) to 6 (permissive); default 2.'),
-    steps: z.number().int().min(1).max(100).nullish().describe('Sampling steps; default and maximum come from the model profile.'),
+    steps: stepsField(MAX_STEPS),
     guidance: z.number().min(1).max(10).nullish().describe('Guidance scale; default from the model profile.'),
   })
-  .meta({ id: 'SubmitRequest' });
+  .meta({ id: 'SubmitRequest', allOf: referencesNeedTheEditedImage(MAX_INPUT_IMAGES) });
 
 export type SubmitRequest = z.infer<typeof SubmitRequestSchema>;
+
+/**
+ * The body one model's submit route accepts: SubmitRequestSchema narrowed to the profile's step
+ * limit and number of input images, so that route's OpenAPI document states the profile's rules.
+ */
+export function submitRequestSchemaFor(profile: Pick<ModelProfile, 'id' | 'maxSteps' | 'maxInputImages'>) {
+  const beyondProfile: Partial<Record<InputImageField, true>> = Object.fromEntries(
+    INPUT_IMAGE_FIELDS.slice(profile.maxInputImages).map((field) => [field, true]),
+  );
+  return SubmitRequestSchema.omit(beyondProfile)
+    .extend({ steps: stepsField(profile.maxSteps) })
+    .meta({ id: `SubmitRequest-${profile.id}`, allOf: referencesNeedTheEditedImage(profile.maxInputImages) });
+}
+
+function stepsField(max: number) {
+  return z.number().int().min(1).max(max).nullish().describe(`Sampling steps, at most ${max}; default from the model profile.`);
+}
+
+/**
+ * "A reference image needs input_image", in JSON Schema: if a reference field holds an image,
+ * input_image must hold one too. Stated in the document so clients and fuzzers know the rule.
+ */
+export function referencesNeedTheEditedImage(maxInputImages: number): object[] {
+  return INPUT_IMAGE_FIELDS.slice(1, maxInputImages).map((field) => ({
+    if: { required: [field], properties: { [field]: { type: 'string' } } },
+    then: { required: ['input_image'], properties: { input_image: { type: 'string' } } },
+  }));
+}
 
 /** Fields some clients send that Kontext cannot honour, with the reason given back in the 422. */
 export const UNSUPPORTED_FIELDS: Record<string, string> = {
@@ -104,9 +145,7 @@ export const SubmitResponseSchema = z
     input_mp: z.number().describe('Megapixels of the input images, summed.'),
     output_mp: z.number().describe('Megapixels of the output image.'),
     status: BflStatusSchema.optional().describe('With `Prefer: wait`: the status when the wait ended.'),
-    result: z
-      .lazy(() => ResultSchema)
-      .nullable()
+    result: orNull(z.lazy(() => ResultSchema))
       .optional()
       .describe('With `Prefer: wait`: the result, if the job finished in time.'),
   })
@@ -145,9 +184,9 @@ export const GetResultResponseSchema = z
   .object({
     id: z.string(),
     status: BflStatusSchema,
-    result: ResultSchema.nullable(),
+    result: orNull(ResultSchema),
     progress: z.number().min(0).max(1).nullable(),
-    details: JobDetailsSchema.nullable(),
+    details: orNull(JobDetailsSchema),
   })
   .meta({ id: 'GetResultResponse' });
 

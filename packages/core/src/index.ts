@@ -1,4 +1,5 @@
 export * from './ids.ts';
+export * from './text.ts';
 export * from './problems.ts';
 export * from './job-state.ts';
 export * from './catalog.ts';

@@ -3,6 +3,8 @@ import { API_KEY_MODES } from './api-key-format.ts';
 import { SubmitRequestSchema, OutputFormatSchema } from './contract.ts';
 import { BflStatusSchema, JobStatusSchema } from './job-state.ts';
 import { IsoTimeSchema } from './platform-contract.ts';
+import type { ModelCatalog } from './catalog.ts';
+import { text, timestampText } from './text.ts';
 
 // Jobs, assets and lineage on the wire: every image the platform holds is an asset; every job
 // consumed some assets (its lineage edges, with role and position) and produced at most one.
@@ -87,12 +89,14 @@ export const JobListSchema = z
 
 export const JobListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(100).optional().describe('next_cursor of the previous page.'),
+  cursor: text({ max: 100 }).optional().describe('next_cursor of the previous page.'),
   status: JobStatusSchema.optional(),
-  model: z.string().max(100).optional(),
-  created_after: IsoTimeSchema.optional(),
-  created_before: IsoTimeSchema.optional(),
-  root: z.string().max(100).optional().describe('Only jobs whose lineage root is this job id (every job reports its root_job_id); the root itself is included.'),
+  model: text({ max: 100 }).optional(),
+  created_after: timestampText().optional(),
+  created_before: timestampText().optional(),
+  root: text({ max: 100 })
+    .optional()
+    .describe('Only jobs whose lineage root is this job id (every job reports its root_job_id); the root itself is included.'),
 });
 
 interface LineageNode {
@@ -149,8 +153,58 @@ const { input_image: _editedImage, ...editableFields } = SubmitRequestSchema.sha
 export const EditRequestSchema = z
   .strictObject({
     ...editableFields,
-    model: z.string().max(100).optional().describe("Another model for this edit; default the parent job's."),
-  })
-  .meta({ id: 'EditRequest' });
+    model: text({ max: 100 }).optional().describe("Another model for this edit; default the parent job's."),
+  });
 
 export type EditRequest = z.infer<typeof EditRequestSchema>;
+
+/**
+ * The edit body for this catalog: `model` is one of its profiles, and `steps` is bounded by the
+ * largest profile limit (the edit's own model, often inherited from the parent job, decides the
+ * exact one; more is a 422 naming it).
+ */
+export function editRequestSchemaFor(catalog: ModelCatalog) {
+  const ids = catalog.map((profile) => profile.id) as [string, ...string[]];
+  const maxSteps = Math.max(...catalog.map((profile) => profile.maxSteps));
+  return EditRequestSchema.extend({
+    model: z.enum(ids).optional().describe("Another model for this edit; default the parent job's."),
+    steps: z
+      .number()
+      .int()
+      .min(1)
+      .max(maxSteps)
+      .nullish()
+      .describe("Sampling steps, at most the edit's model's max_steps (see /v1/models); default the parent job's."),
+  }).meta({ id: 'EditRequest' });
+}
+
+/** The `data` of a live-status `status` event: the job's new status (and the error, when it failed). */
+export const JobStatusEventDataSchema = z.object({
+  job_id: z.string(),
+  status: JobStatusSchema,
+  bfl_status: BflStatusSchema,
+  attempt: z.number().int(),
+  error: z.string().optional(),
+  at: IsoTimeSchema,
+});
+
+/** The `data` of a live-status `progress` event: the share of sampling steps done. */
+export const JobProgressEventDataSchema = z.object({
+  job_id: z.string(),
+  progress: z.number().min(0).max(1),
+  at: IsoTimeSchema,
+});
+
+/** One Server-Sent Event of a job's live status, as the OpenAPI document describes each event. */
+export const JobStreamEventSchema = z
+  .union([streamEvent('status', JobStatusEventDataSchema), streamEvent('progress', JobProgressEventDataSchema)])
+  .meta({ id: 'JobStreamEvent' });
+
+function streamEvent(name: 'status' | 'progress', data: z.ZodType) {
+  const { $schema: _dialect, ...contentSchema } = z.toJSONSchema(data, { io: 'output' });
+  return z.object({
+    event: z.literal(name),
+    id: z.string().regex(/^[0-9]+$/).describe('Its place in the job\'s history; send it back as Last-Event-ID to resume after it.'),
+    data: z.string().meta({ contentMediaType: 'application/json', contentSchema }),
+  });
+}

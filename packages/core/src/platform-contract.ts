@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { API_KEY_MODES } from './api-key-format.ts';
-import { ApiKeyScopeSchema, MAX_CREDIT_ADJUSTMENT, TenantLimitsSchema } from './tenancy.ts';
+import type { ModelCatalog } from './catalog.ts';
+import { ApiKeyScopeSchema, MAX_CREDIT_ADJUSTMENT, TenantLimitsSchema, tenantLimitsSchemaFor } from './tenancy.ts';
+import { timestampText, trimmedText } from './text.ts';
 
 // The wire contract of what the platform adds to BFL's surface: credits, keys, usage and the
 // operator API. Snake case on the wire, like BFL's fields.
@@ -37,7 +39,7 @@ export const CreatedApiKeySchema = ApiKeySchema.extend({
 
 export const CreateApiKeyRequestSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(100),
+    name: trimmedText({ max: 100 }).describe('Shown in key listings; surrounding blanks are removed.'),
     scopes: z.array(ApiKeyScopeSchema).min(1).max(10).optional().describe('Defaults to every scope but keys:write.'),
     mode: z.enum(API_KEY_MODES).default('live').describe('test keys run on the preview engine and cost nothing.'),
   })
@@ -70,7 +72,7 @@ export const TenantSchema = z
 
 export const CreateTenantRequestSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: trimmedText({ max: 200 }),
     credits: z.number().int().min(0).max(MAX_CREDIT_ADJUSTMENT).optional().describe('Opening balance.'),
     limits: TenantLimitsSchema.partial().optional(),
   })
@@ -79,6 +81,15 @@ export const CreateTenantRequestSchema = z
 export const UpdateTenantRequestSchema = z
   .strictObject({ limits: TenantLimitsSchema.partial() })
   .meta({ id: 'UpdateTenantRequest' });
+
+/** The operator's tenant bodies for this catalog: `allowed_models` names only its profiles. */
+export function tenantRequestSchemasFor(catalog: ModelCatalog) {
+  const limits = tenantLimitsSchemaFor(catalog).partial();
+  return {
+    create: CreateTenantRequestSchema.extend({ limits: limits.optional() }).meta({ id: 'CreateTenantRequest' }),
+    update: UpdateTenantRequestSchema.extend({ limits }).meta({ id: 'UpdateTenantRequest' }),
+  };
+}
 
 export const TenantListSchema = z
   .object({ data: z.array(TenantSchema), next_cursor: z.string().nullable() })
@@ -92,8 +103,9 @@ export const CreditAdjustmentRequestSchema = z
       .min(-MAX_CREDIT_ADJUSTMENT)
       .max(MAX_CREDIT_ADJUSTMENT)
       .refine((n) => n !== 0, { message: 'must not be zero' })
-      .describe('Credits to add (positive) or remove (negative); the balance never goes below zero.'),
-    reason: z.string().trim().min(1).max(500),
+      .meta({ not: { const: 0 } })
+      .describe('Credits to add (positive) or remove (negative), never zero; a debit that would take the balance below zero is refused with 409.'),
+    reason: trimmedText({ max: 500 }),
   })
   .meta({ id: 'CreditAdjustmentRequest' });
 
@@ -104,9 +116,12 @@ export const CreditAdjustmentResponseSchema = z
 export const USAGE_GROUPINGS = ['model', 'key', 'status', 'mode', 'none'] as const;
 
 export const UsageQuerySchema = z.object({
-  from: IsoTimeSchema.optional().describe('Start (inclusive); default 7 days before `to`.'),
-  to: IsoTimeSchema.optional().describe('End (exclusive); default now.'),
-  granularity: z.enum(['hour', 'day']).default('day'),
+  from: timestampText().optional().describe('Start (inclusive); default 7 days before `to`. Must be before `to`.'),
+  to: timestampText().optional().describe('End (exclusive); default now.'),
+  granularity: z
+    .enum(['hour', 'day'])
+    .default('day')
+    .describe('UTC buckets. The range, widened to whole buckets, may hold at most 744 hours or 400 days (422 beyond).'),
   group_by: z.enum(USAGE_GROUPINGS).default('none'),
   mode: z.enum(API_KEY_MODES).optional().describe('Only live or only test usage; default both.'),
 });

@@ -17,6 +17,8 @@ export const PROBLEM_KINDS = {
   invalid_input_image: { status: 422, title: 'Invalid input image' },
   rate_limited: { status: 429, title: 'Too many requests' },
   active_jobs_limit: { status: 429, title: 'Too many active jobs' },
+  /** The client closed the connection before the request was carried out (nginx's 499); nobody reads it. */
+  abandoned: { status: 499, title: 'Client closed request' },
   internal: { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MODEL_ID_PATTERN } from './catalog.ts';
+import { MODEL_ID_PATTERN, type ModelCatalog } from './catalog.ts';
 
 // Tenants, their limits and what API keys may do.
 
@@ -33,6 +33,19 @@ export const TenantLimitsSchema = z
   .meta({ id: 'TenantLimits' });
 
 export type TenantLimits = z.infer<typeof TenantLimitsSchema>;
+
+/** TenantLimitsSchema with `allowed_models` restricted to this catalog's profiles. */
+export function tenantLimitsSchemaFor(catalog: ModelCatalog) {
+  const ids = catalog.map((profile) => profile.id) as [string, ...string[]];
+  return TenantLimitsSchema.extend({
+    allowed_models: z
+      .array(z.enum(ids))
+      .min(1)
+      .max(100)
+      .nullable()
+      .describe('Models this tenant may use, from the catalog; null allows every model in the catalog.'),
+  }).meta({ id: 'TenantLimits' });
+}
 
 export const DEFAULT_TENANT_LIMITS: TenantLimits = {
   max_active_jobs: 24,

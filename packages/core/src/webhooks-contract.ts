@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoTimeSchema } from './platform-contract.ts';
+import { httpUrl, text } from './text.ts';
 
 // Webhooks on the wire: tenant endpoints with event filters and rotating secrets, and the log of
 // every delivery and attempt. Deliveries are signed per Standard Webhooks.
@@ -29,16 +30,15 @@ export const WebhookEndpointWithSecretSchema = WebhookEndpointSchema.extend({
   secret: z.string().describe('whsec_ + base64 of the signing key. Shown when created or rotated, not again.'),
 }).meta({ id: 'WebhookEndpointWithSecret' });
 
-const endpointUrl = z
-  .url({ protocol: /^https?$/ })
-  .max(2083)
-  .describe('Where deliveries are POSTed; checked against private and reserved networks.');
+const endpointUrl = httpUrl(2083).describe(
+  'Where deliveries are POSTed. Its host must resolve, and to a public address unless the operator allows private networks; otherwise 422.',
+);
 
 export const CreateWebhookEndpointRequestSchema = z
   .strictObject({
     url: endpointUrl,
     events: z.array(WebhookEventSchema).min(1).max(WEBHOOK_EVENTS.length).optional().describe('Default: every event.'),
-    description: z.string().max(500).optional(),
+    description: text({ max: 500 }).optional(),
   })
   .meta({ id: 'CreateWebhookEndpointRequest' });
 
@@ -46,7 +46,7 @@ export const UpdateWebhookEndpointRequestSchema = z
   .strictObject({
     url: endpointUrl.optional(),
     events: z.array(WebhookEventSchema).min(1).max(WEBHOOK_EVENTS.length).optional(),
-    description: z.string().max(500).optional(),
+    description: text({ max: 500 }).optional(),
     enabled: z.literal(true).optional().describe('Re-enable an endpoint that was disabled (e.g. after it answered 410).'),
   })
   .meta({ id: 'UpdateWebhookEndpointRequest' });
@@ -99,9 +99,9 @@ export const WebhookDeliveryListSchema = z
   .meta({ id: 'WebhookDeliveryList' });
 
 export const WebhookDeliveryQuerySchema = z.object({
-  job_id: z.string().max(100).optional(),
-  endpoint_id: z.string().max(100).optional(),
+  job_id: text({ max: 100 }).optional(),
+  endpoint_id: text({ max: 100 }).optional(),
   outcome: z.enum(['pending', 'succeeded', 'failed']).optional(),
-  cursor: z.string().max(100).optional(),
+  cursor: text({ max: 100 }).optional().describe('next_cursor of the previous page.'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

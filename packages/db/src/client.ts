@@ -30,17 +30,57 @@ export interface DatabaseOptions {
    * preparing pins the client to one connection.
    */
   preparedStatements?: boolean;
+  /**
+   * The server cancels a statement running longer than this (SQLSTATE 57014, answered as 503), so
+   * no request holds a connection or a lock for long. Maintenance work may raise it.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Send the session settings in each connection's start-up message (default). Off behind RDS
+   * Proxy, whose InitQuery sets them (SESSION_SETTINGS_SQL), since start-up options would pin.
+   */
+  sessionSettingsAtStartup?: boolean;
 }
+
+/**
+ * How long to wait for a connection to the database. A dead server refuses at once; this bounds
+ * the wait for one that does not answer at all (a network partition, a failover).
+ */
+export const CONNECT_TIMEOUT_SECONDS = 5;
+/**
+ * Seconds before a pool connection that failed tries again: doubling from 50 ms, at most 1 s.
+ * postgres.js's own backoff grows with every failure in the pool up to 20 s, and queries wait
+ * for it: after an outage of a few seconds, requests would hang that long with the database
+ * back. With this bound a request waits at most about a second before it is answered (a 503
+ * while the database is down), and the pool is back within a second of the database.
+ */
+export function reconnectDelaySeconds(failures: number): number {
+  return Math.min(0.05 * 2 ** failures, 1);
+}
+/**
+ * Every session's timeouts: a statement running longer than 15 s is cancelled (far above any
+ * request's queries, well below a client's patience), and a transaction left open by a stuck
+ * process is ended after 30 s, releasing its locks.
+ */
+export const SESSION_SETTINGS = { statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 } as const;
+/** SESSION_SETTINGS as SQL, for a connection proxy that runs it on each new connection. */
+export const SESSION_SETTINGS_SQL = Object.entries(SESSION_SETTINGS)
+  .map(([name, value]) => `SET ${name} = ${value}`)
+  .join('; ');
 
 export function connectDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
   const sql = postgres(url, {
     max: options.maxConnections ?? 10,
     idle_timeout: 30,
     prepare: options.preparedStatements ?? true,
-    connect_timeout: 10,
+    connect_timeout: CONNECT_TIMEOUT_SECONDS,
+    backoff: reconnectDelaySeconds,
     onnotice: () => {},
     connection: {
       application_name: options.applicationName ?? 'kontext',
+      ...(options.sessionSettingsAtStartup === false
+        ? {}
+        : { ...SESSION_SETTINGS, statement_timeout: options.statementTimeoutMs ?? SESSION_SETTINGS.statement_timeout }),
       ...(options.asynchronousCommit ? { synchronous_commit: 'off' } : {}),
     },
   });
@@ -48,6 +88,8 @@ export function connectDatabase(url: string, options: DatabaseOptions = {}): Dat
   return {
     db,
     sql,
-    close: () => sql.end({ timeout: 5 }),
+    // Callers close the pool after their work has stopped; a second is plenty for stragglers, and a
+    // dead database (queries waiting on reconnects that will not come) must not hold a shutdown.
+    close: () => sql.end({ timeout: 1 }),
   };
 }

@@ -9,3 +9,5 @@ export * from './rate-limits.ts';
 export * from './usage.ts';
 export * from './webhooks.ts';
 export * from './idempotency.ts';
+export * from './errors.ts';
+export * from './admin-auth.ts';

@@ -325,6 +325,17 @@ export const apiKeyRateLimits = pgTable('api_key_rate_limits', {
 });
 
 /**
+ * Failed operator-API authentications per source address, in a fixed window: past the limit the
+ * address is refused before its token is even compared. In Postgres, so the count holds across
+ * API processes (and Lambda instances).
+ */
+export const adminAuthFailures = pgTable('admin_auth_failures', {
+  source: text('source').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/**
  * A job's history as events, for live status (SSE) and its resumption: written by a trigger on
  * every status and progress change, so every path that changes a job reports it.
  */

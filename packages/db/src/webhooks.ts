@@ -267,3 +267,40 @@ export async function requeueDelivery(exec: Executor, tenantId: string, id: stri
   if (row) await exec.execute(sql`SELECT pg_notify(${WEBHOOKS_CHANNEL}, '')`);
   return row;
 }
+
+/** Endpoints with a secret not sealed under the current key (older key, or stored before sealing). */
+export async function findEndpointSecretsToReseal(
+  db: Database,
+  currentPrefix: string,
+  limit: number,
+): Promise<{ id: string; secret: string; previousSecret: string | null }[]> {
+  return db.$client<{ id: string; secret: string; previousSecret: string | null }[]>`
+    SELECT id, secret, previous_secret AS "previousSecret" FROM webhook_endpoints
+    WHERE left(secret, ${currentPrefix.length}) <> ${currentPrefix}
+       OR (previous_secret IS NOT NULL AND left(previous_secret, ${currentPrefix.length}) <> ${currentPrefix})
+    LIMIT ${limit}`;
+}
+
+/** Replaces an endpoint's secrets with re-sealed ones, unless they changed meanwhile (a rotation). */
+export async function replaceEndpointSecrets(
+  db: Database,
+  input: { id: string; from: { secret: string; previousSecret: string | null }; to: { secret: string; previousSecret: string | null } },
+): Promise<boolean> {
+  const rows = await db.$client`
+    UPDATE webhook_endpoints SET secret = ${input.to.secret}, previous_secret = ${input.to.previousSecret}
+    WHERE id = ${input.id} AND secret = ${input.from.secret} AND previous_secret IS NOT DISTINCT FROM ${input.from.previousSecret}`;
+  return rows.count > 0;
+}
+
+/** Jobs whose per-request webhook secret is not sealed under the current key. */
+export async function findJobSecretsToReseal(db: Database, currentPrefix: string, limit: number): Promise<{ id: string; webhookSecret: string }[]> {
+  return db.$client<{ id: string; webhookSecret: string }[]>`
+    SELECT id, webhook_secret AS "webhookSecret" FROM jobs
+    WHERE webhook_secret IS NOT NULL AND left(webhook_secret, ${currentPrefix.length}) <> ${currentPrefix}
+    LIMIT ${limit}`;
+}
+
+export async function replaceJobSecret(db: Database, input: { id: string; from: string; to: string }): Promise<boolean> {
+  const rows = await db.$client`UPDATE jobs SET webhook_secret = ${input.to} WHERE id = ${input.id} AND webhook_secret = ${input.from}`;
+  return rows.count > 0;
+}

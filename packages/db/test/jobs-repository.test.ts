@@ -190,7 +190,10 @@ async function claimAs(job: JobRow, leaseSeconds: number, workerId = newId('work
   return { jobId: job.id, workerId, attempt: claimed.attempts };
 }
 
-/** Waits until a lease of `leaseSeconds` taken before this call has certainly expired. */
+/**
+ * Waits until a lease of `leaseSeconds` taken before this call has certainly expired (leases
+ * expire by the clock; a slow machine only waits further past the expiry).
+ */
 function waitForLeaseExpiry(leaseSeconds: number): Promise<void> {
   return sleep(leaseSeconds * 1000 + 100);
 }
@@ -268,7 +271,7 @@ describe('insertSubmittedJob', () => {
       expect(await outboxRow(job.id)).toBeUndefined();
       const messages = await handle.sql<{ body: { jobId: string } }[]>`SELECT body FROM queue_messages WHERE queue = ${queue}`;
       expect(messages.map((m) => m.body)).toEqual([{ jobId: job.id }]);
-      await expect.poll(() => notified).toEqual([queue]);
+      await expect.poll(() => notified, { timeout: 10_000 }).toEqual([queue]);
     } finally {
       await listener.unlisten();
     }
@@ -288,6 +291,7 @@ describe('claimJob', () => {
   it('lets exactly one of 20 concurrent workers claim a queued job', async () => {
     const job = await createJob(await createOwner());
     const workers = Array.from({ length: 20 }, () => newId('worker'));
+    const claimedAfter = Date.now();
     const results = await Promise.all(workers.map((workerId) => claimJob(db, { jobId: job.id, workerId, leaseSeconds: 30 })));
     const winners = results.filter((row): row is JobRow => row !== undefined);
     expect(winners).toHaveLength(1);
@@ -297,7 +301,8 @@ describe('claimJob', () => {
     expect(winner.progress).toBe(0);
     expect(winner.startedAt).toBeInstanceOf(Date);
     expect(workers).toContain(winner.leaseOwner);
-    expect(winner.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 20_000);
+    // 30 s from the claim, which came after `claimedAfter` (less 1 s for the clocks' rounding).
+    expect(winner.leaseExpiresAt!.getTime()).toBeGreaterThanOrEqual(claimedAfter + 30_000 - 1000);
 
     const stored = await mustFindJob(job.id);
     expect(stored).toMatchObject({ status: 'running', attempts: 1, leaseOwner: winner.leaseOwner });
@@ -376,10 +381,12 @@ describe('lease-guarded worker writes', () => {
     for (const lease of staleLeases(stale, current)) expect(await renewJobLease(db, lease, 600)).toBe(false);
     expect((await mustFindJob(job.id)).leaseExpiresAt).toEqual(before);
 
+    const renewedAfter = Date.now();
     expect(await renewJobLease(db, current, 600)).toBe(true);
     const after = (await mustFindJob(job.id)).leaseExpiresAt!;
     expect(after.getTime()).toBeGreaterThan(before.getTime());
-    expect(after.getTime()).toBeGreaterThan(Date.now() + 500_000);
+    // 600 s from the renewal, which came after `renewedAfter` (less 1 s for the clocks' rounding).
+    expect(after.getTime()).toBeGreaterThanOrEqual(renewedAfter + 600_000 - 1000);
   });
 
   it('recordJobProgress writes only for the current lease', async () => {

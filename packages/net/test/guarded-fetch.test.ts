@@ -94,10 +94,6 @@ async function expectFailure(promise: Promise<unknown>, reason: GuardedFetchFail
   return error;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 const PNG_BYTES = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
 
 describe('a permitted fetch', () => {
@@ -427,9 +423,8 @@ describe('size limit', () => {
       res.write(Buffer.alloc(10));
       // ... and never sends the rest.
     });
-    const started = performance.now();
+    // Waiting for the body would end in a timeout (the rest never comes), so too_large is the proof.
     await expectFailure(guardedFetch(server.url('/'), options({ maxBytes: 1000, timeoutMs: 5_000 })), 'too_large');
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it('fails with too_large for a chunked body (no Content-Length) over maxBytes', async () => {
@@ -466,18 +461,21 @@ describe('size limit', () => {
       });
     });
     await expectFailure(guardedFetch(server.url('/'), options({ maxBytes: 100_000, timeoutMs: 10_000 })), 'too_large');
-    await expect(Promise.race([connectionClosed.then(() => 'closed'), sleep(2_000).then(() => 'still open')])).resolves.toBe('closed');
+    // Left open, the server would write forever and this would hang until the test's timeout.
+    await connectionClosed;
   });
 });
 
 describe('time limit', () => {
+  // Each case would otherwise never end (or end with the body): failing with timeout at all is the
+  // proof, and the test's own timeout catches a hang. The lower bound shows it did not give up
+  // early; a slow machine can only add to the elapsed time, never fail it.
   async function expectTimeoutWithin(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
     const started = performance.now();
-    const outcome = await Promise.race([failureOf(promise), sleep(timeoutMs + 2_000).then(() => 'still pending' as const)]);
+    const failure = await failureOf(promise);
     const elapsed = performance.now() - started;
-    expect(outcome === 'still pending' ? 'still pending' : outcome.reason).toBe('timeout');
+    expect(failure.reason, failure.message).toBe('timeout');
     expect(elapsed).toBeGreaterThanOrEqual(timeoutMs - 50);
-    expect(elapsed).toBeLessThan(timeoutMs + 1_500);
   }
 
   it('fails with timeout when the server never answers', async () => {

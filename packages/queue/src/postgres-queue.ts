@@ -131,13 +131,20 @@ export class PostgresQueue implements MessageQueue {
     for (const waiter of this.#waiters) waiter.wake();
     const listening = this.#listening;
     this.#listening = undefined;
-    if (listening) await (await listening).unlisten().catch(() => {});
+    if (listening) await listening.then((listener) => listener.unlisten()).catch(() => {});
   }
 
   #listen(): Promise<unknown> {
-    this.#listening ??= this.#sql.listen(NOTIFY_CHANNEL, (queue) => {
-      for (const waiter of this.#waiters) if (waiter.queue === queue) waiter.wake();
-    });
+    // postgres.js listens again by itself after a lost connection; a first LISTEN that failed (the
+    // database was down) is not kept, so the next receive tries again.
+    this.#listening ??= this.#sql
+      .listen(NOTIFY_CHANNEL, (queue) => {
+        for (const waiter of this.#waiters) if (waiter.queue === queue) waiter.wake();
+      })
+      .catch((error: unknown) => {
+        this.#listening = undefined;
+        throw error;
+      });
     return this.#listening;
   }
 }

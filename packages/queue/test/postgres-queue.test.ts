@@ -23,7 +23,11 @@ type ClientKind = 'plain postgres client' | 'drizzle-shared client';
  * connectDatabase, which is what the API, worker and local runner hand the queue (drizzle
  * installs its own type serializers and parsers on it).
  */
-function openQueue(kind: ClientKind, options: PostgresQueueOptions): QueueHandle & { queue: PostgresQueue } {
+function openQueue(
+  kind: ClientKind,
+  options: PostgresQueueOptions,
+  applicationName = 'queue-conformance',
+): QueueHandle & { queue: PostgresQueue } {
   if (kind === 'plain postgres client') {
     const sql = postgres(database.url, { max: 4, onnotice: () => {} });
     const queue = new PostgresQueue(sql, options);
@@ -35,7 +39,7 @@ function openQueue(kind: ClientKind, options: PostgresQueueOptions): QueueHandle
       },
     };
   }
-  const handle = connectDatabase(database.url, { maxConnections: 4, applicationName: 'queue-conformance' });
+  const handle = connectDatabase(database.url, { maxConnections: 4, applicationName });
   const queue = new PostgresQueue(handle.sql, options);
   return {
     queue,
@@ -53,48 +57,75 @@ for (const kind of ['plain postgres client', 'drizzle-shared client'] as const) 
 
 describe('PostgresQueue specifics', () => {
   const handles: QueueHandle[] = [];
+  let inspect: postgres.Sql;
+  beforeAll(() => {
+    inspect = postgres(database.url, { max: 1, onnotice: () => {} });
+  });
   afterAll(async () => {
     await Promise.all(handles.splice(0).map((handle) => handle.close()));
+    await inspect?.end({ timeout: 5 });
   });
 
-  // With a poll interval far longer than the test, only LISTEN/NOTIFY can wake the consumer.
-  function openNotifyOnly(): PostgresQueue {
-    const handle = openQueue('drizzle-shared client', { maxReceiveCount: 2, pollIntervalMs: 60_000 });
+  // A poll interval and a long-poll wait far longer than any test's timeout: within a test, nothing
+  // but a wake-up (NOTIFY, close) can end a consumer's wait, so a test that finishes proves the
+  // wake-up without timing anything.
+  const NEVER_MS = 600_000;
+  const longPoll = { maxMessages: 1, waitSeconds: NEVER_MS / 1000, visibilitySeconds: 30 };
+
+  /** A queue on its own client, named so that pg_stat_activity can show what that client is doing. */
+  function openNotifyOnly(label: string): { queue: PostgresQueue; applicationName: string } {
+    const applicationName = uniqueQueueName(`client-${label}`);
+    const handle = openQueue('drizzle-shared client', { maxReceiveCount: 2, pollIntervalMs: NEVER_MS }, applicationName);
     handles.push(handle);
-    return handle.queue;
+    return { queue: handle.queue, applicationName };
+  }
+
+  /**
+   * Resolves once the consumer's long poll has run its first receive query to the end and found
+   * nothing, so it is waiting (it listens before that query): whatever is sent or released from
+   * now on can only reach it through a wake-up. Read from the server, so it holds however slow
+   * the machine.
+   */
+  async function untilWaiting(consumer: { applicationName: string }): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          const rows = await inspect<{ waiting: number }[]>`
+            SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE application_name = ${consumer.applicationName} AND state = 'idle' AND query LIKE '%FROM candidates c%'`;
+          return rows[0]!.waiting;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
   }
 
   it('a send wakes a long-polling consumer through NOTIFY, not polling', async () => {
-    const consumer = openNotifyOnly();
-    const producer = openNotifyOnly();
+    const consumer = openNotifyOnly('notified');
+    const producer = openNotifyOnly('producer');
     const queue = uniqueQueueName('notify-send');
-    expect(await producer.receive(queue, { maxMessages: 1, waitSeconds: 0, visibilitySeconds: 1 })).toEqual([]);
-    const pending = consumer.receive(queue, { maxMessages: 1, waitSeconds: 10, visibilitySeconds: 30 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const sentAt = performance.now();
-    await producer.send(queue, { hello: 'world' });
+    const pending = consumer.queue.receive(queue, longPoll);
+    await untilWaiting(consumer);
+    await producer.queue.send(queue, { hello: 'world' });
     const [message] = await pending;
     expect(message?.body).toEqual({ hello: 'world' });
-    expect(performance.now() - sentAt).toBeLessThan(1000);
-    await consumer.ack(queue, message!.receipt);
+    await consumer.queue.ack(queue, message!.receipt);
   });
 
   it('a release wakes a long-polling consumer through NOTIFY', async () => {
-    const holder = openNotifyOnly();
-    const waiter = openNotifyOnly();
+    const holder = openNotifyOnly('holder');
+    const waiter = openNotifyOnly('waiter');
     const queue = uniqueQueueName('notify-release');
-    await holder.send(queue, { n: 1 });
-    const [held] = await holder.receive(queue, { maxMessages: 1, waitSeconds: 0, visibilitySeconds: 30 });
+    await holder.queue.send(queue, { n: 1 });
+    const [held] = await holder.queue.receive(queue, { maxMessages: 1, waitSeconds: 0, visibilitySeconds: NEVER_MS / 1000 });
     expect(held).toBeDefined();
-    const pending = waiter.receive(queue, { maxMessages: 1, waitSeconds: 10, visibilitySeconds: 30 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const releasedAt = performance.now();
-    await holder.release(queue, held!.receipt);
+    const pending = waiter.queue.receive(queue, longPoll);
+    await untilWaiting(waiter);
+    await holder.queue.release(queue, held!.receipt);
     const [again] = await pending;
     expect(again?.messageId).toBe(held!.messageId);
     expect(again?.receiveCount).toBe(2);
-    expect(performance.now() - releasedAt).toBeLessThan(1000);
-    await waiter.ack(queue, again!.receipt);
+    await waiter.queue.ack(queue, again!.receipt);
   });
 
   it('stores a body sent through a plain postgres client as a JSON object, not as a JSON string', async () => {
@@ -113,20 +144,17 @@ describe('PostgresQueue specifics', () => {
     }
   });
 
-  it('close() ends a pending long poll promptly', async () => {
-    const handle = openQueue('drizzle-shared client', { maxReceiveCount: 2, pollIntervalMs: 60_000 });
-    handles.push(handle);
+  it('close() ends a pending long poll', async () => {
+    const consumer = openNotifyOnly('closed');
     const name = uniqueQueueName('close-wakes');
-    const pending = handle.queue.receive(name, { maxMessages: 1, waitSeconds: 20, visibilitySeconds: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const closedAt = performance.now();
-    await handle.queue.close();
+    const pending = consumer.queue.receive(name, longPoll);
+    await untilWaiting(consumer);
+    await consumer.queue.close();
     expect(await pending).toEqual([]);
-    expect(performance.now() - closedAt).toBeLessThan(5000);
   });
 
   it('rejects receipts it did not issue without touching any message', async () => {
-    const queue = openNotifyOnly();
+    const { queue } = openNotifyOnly('receipts');
     const name = uniqueQueueName('bogus-receipt');
     await queue.send(name, { n: 1 });
     const [message] = await queue.receive(name, { maxMessages: 1, waitSeconds: 0, visibilitySeconds: 30 });

@@ -1,6 +1,7 @@
 import type { ModelCatalog } from '@kontext/core';
 import type { Database } from '@kontext/db';
 import type { MessageQueue } from '@kontext/queue';
+import type { SecretSealer } from '@kontext/secrets';
 import type { BlobStore } from '@kontext/storage';
 import type { ApiKeyCache } from './auth/api-key-cache.ts';
 import type { Logger } from './logger.ts';
@@ -38,6 +39,8 @@ export interface ServiceContext {
   webhookDelivery: WebhookDeliveryMode;
   /** This process's source of job-change signals (live status, Prefer: wait). */
   jobEvents: JobEventSource;
+  /** Seals and opens webhook signing secrets, which are stored encrypted (see webhook-secrets.ts). */
+  secrets: SecretSealer;
 }
 
 export type JobDispatchMode = 'same-transaction' | 'outbox';

@@ -3,12 +3,26 @@ import type { Database } from '@kontext/db';
 import type { MessageQueue } from '@kontext/queue';
 import type { BlobStore } from '@kontext/storage';
 import type { Resolver } from '@kontext/net';
+import type { SecretSealer } from '@kontext/secrets';
 import { ApiKeyCache } from './auth/api-key-cache.ts';
 import type { JobDispatchMode, ServiceContext, WebhookDeliveryMode } from './context.ts';
 import { createUrlInputFetcher } from './images/fetch-url-input.ts';
 import { JobEventHub, PollingJobEvents } from './jobs/job-event-hub.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { PlatformSettingsSchema, type PlatformSettingsInput } from './settings.ts';
+
+/** The key ring of a process that was given none (a worker): sealing or opening says so. */
+const NO_KEY_RING: SecretSealer = {
+  seal: () => Promise.reject(new Error('this process has no key ring for webhook secrets')),
+  open: () => Promise.reject(new Error('this process has no key ring for webhook secrets')),
+  isCurrent: () => true,
+  currentPrefix: 'sealed:v1:none:',
+};
+
+/** Whether this process was given a key ring for webhook secrets. */
+export function hasKeyRing(ctx: ServiceContext): boolean {
+  return ctx.secrets !== NO_KEY_RING;
+}
 
 export interface ServiceContextOptions {
   db: Database;
@@ -30,6 +44,8 @@ export interface ServiceContextOptions {
    * interval and re-read (Lambda behind a connection proxy, where LISTEN would pin a connection).
    */
   jobEventSignals?: 'listen' | { pollIntervalMs: number };
+  /** Webhook secrets' key ring; a process without one cannot create, rotate or deliver signed webhooks. */
+  secrets?: SecretSealer;
 }
 
 export function createServiceContext(options: ServiceContextOptions): ServiceContext {
@@ -50,5 +66,6 @@ export function createServiceContext(options: ServiceContextOptions): ServiceCon
       options.jobEventSignals === undefined || options.jobEventSignals === 'listen'
         ? new JobEventHub(options.db.$client)
         : new PollingJobEvents(options.jobEventSignals.pollIntervalMs),
+    secrets: options.secrets ?? NO_KEY_RING,
   };
 }

@@ -64,3 +64,4 @@ export { readJobEvents, type JobStreamEvent } from './jobs/read-job-events.ts';
 export { purgeExpiredRecords } from './maintenance/purge-expired-records.ts';
 export { runMaintenance, type MaintenanceReport } from './maintenance/run-maintenance.ts';
 export * from './process-lifecycle.ts';
+export * from './unavailable.ts';

@@ -1,6 +1,7 @@
 // Structured JSON logs, one line per event. Callers pass ids and figures, never keys, secrets or
 // image bytes: nothing in this module can redact what it was not given.
 
+import { databaseErrorOf } from '@kontext/db';
 import { z } from 'zod';
 
 /** `LOG_LEVEL` as every process reads it. */
@@ -41,7 +42,31 @@ export function createLogger(options: {
 
 export const silentLogger: Logger = createLogger({ write: () => {} });
 
+/**
+ * An error as log fields. A database error is told by its SQLSTATE, the constraint, table or
+ * column it names and its statement (placeholders only): never its message, which can echo a
+ * bound value, nor drizzle's, which lists every parameter (a webhook secret, a prompt, a key hash).
+ */
 export function errorFields(error: unknown): LogFields {
+  const database = databaseErrorOf(error);
+  if (database) {
+    return {
+      error: describeError(error),
+      errorName: error instanceof Error ? error.name : undefined,
+      sqlState: database.code,
+      statement: database.statement,
+      constraint: database.constraint,
+      table: database.table,
+      column: database.column,
+    };
+  }
   if (error instanceof Error) return { error: error.message, errorName: error.name };
   return { error: String(error) };
+}
+
+/** A one-line account of an error that is safe to log or to store with a job. */
+export function describeError(error: unknown): string {
+  const database = databaseErrorOf(error);
+  if (database) return database.unavailable ? `the database is unavailable (${database.code})` : `a database statement failed (SQLSTATE ${database.code})`;
+  return error instanceof Error ? error.message : String(error);
 }

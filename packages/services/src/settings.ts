@@ -29,6 +29,12 @@ export const PlatformSettingsSchema = z.object({
   apiKeyCacheTtlMs: z.number().int().min(0).max(60_000).default(5_000),
   /** Bearer token for the operator API; unset turns the operator API off. */
   adminToken: z.string().min(24).optional(),
+  /**
+   * Wrong operator tokens one source address may send per window; past it, the address is refused
+   * (429) until the window ends, before any token is compared.
+   */
+  adminAuthFailureLimit: z.number().int().min(1).max(1_000_000).default(10),
+  adminAuthWindowSeconds: z.number().int().min(1).max(86_400).default(15 * 60),
   /** How long a rotated-out key keeps working, unless the rotation says otherwise. */
   keyRotationGraceSeconds: z.number().int().min(0).max(30 * 24 * 3600).default(24 * 3600),
   webhooks: z

@@ -1,4 +1,4 @@
-import { parseApiKey, ProblemError } from '@kontext/core';
+import { parseApiKey, ProblemError, isProblemError } from '@kontext/core';
 import { authenticateAdmin, type ServiceContext } from '@kontext/services';
 import type { MiddlewareHandler } from 'hono';
 import type { ApiEnv } from '../env.ts';
@@ -11,7 +11,14 @@ export function requireAdmin(ctx: ServiceContext): MiddlewareHandler<ApiEnv> {
     if (apiKey !== undefined) {
       throw new ProblemError('forbidden', 'API keys cannot use the operator API; send the admin token as Authorization: Bearer <token>');
     }
-    authenticateAdmin(ctx, bearer);
+    try {
+      await authenticateAdmin({ ctx, input: { bearer, source: c.get('clientAddress') } });
+    } catch (error) {
+      if (isProblemError(error) && error.kind === 'rate_limited') {
+        c.set('problemHeaders', { 'retry-after': String(error.extensions.retry_after_seconds) });
+      }
+      throw error;
+    }
     await next();
   };
 }

@@ -1,30 +1,33 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ProblemError } from '@kontext/core';
+import { ProblemError, text } from '@kontext/core';
 import { contentTypeOf, InvalidBlobKeyError, type BlobUrlSigner } from '@kontext/storage';
 import type { ApiApp, ApiDependencies } from '../env.ts';
-import { problemResponseSpec } from '../openapi-responses.ts';
+import { IMAGE_CONTENT, problemResponseSpec, PUBLIC_ERROR_RESPONSES } from '../openapi-responses.ts';
 
 // GET /v1/blobs/{token}: serves a stored image to whoever holds an unexpired signed URL. Only
 // registered when blobs live on the API's own disk; in the cloud, S3 presigned URLs do this.
 
-const ParamsSchema = z.object({ token: z.string().min(1).max(700).openapi({ param: { name: 'token', in: 'path' } }) });
+const ParamsSchema = z.object({ token: text({ min: 1, max: 700 }).openapi({ param: { name: 'token', in: 'path' } }) });
 const QuerySchema = z.object({
-  expires: z.string().max(12).openapi({ param: { name: 'expires', in: 'query' } }),
-  signature: z.string().max(64).openapi({ param: { name: 'signature', in: 'query' } }),
+  expires: text({ max: 12 }).openapi({ param: { name: 'expires', in: 'query' } }),
+  signature: text({ max: 64 }).openapi({ param: { name: 'signature', in: 'query' } }),
 });
 
 export function registerGetBlob(app: ApiApp, deps: ApiDependencies, signer: BlobUrlSigner): void {
   const route = createRoute({
     method: 'get',
+    operationId: 'getBlob',
     path: '/v1/blobs/{token}',
     tags: ['Generate and edit'],
     summary: 'Download a result (signed URL)',
     description: 'The target of result.sample. Needs no API key; the URL itself is the credential until it expires.',
     request: { params: ParamsSchema, query: QuerySchema },
     responses: {
-      200: { description: 'The image bytes.', content: { 'image/png': { schema: z.string().openapi({ format: 'binary' }) } } },
+      200: { description: 'The image bytes.', content: IMAGE_CONTENT },
       403: problemResponseSpec('The URL is expired or its signature is wrong.'),
       404: problemResponseSpec('The blob no longer exists.'),
+      422: problemResponseSpec('A parameter is missing or too long.'),
+      ...PUBLIC_ERROR_RESPONSES,
     },
   });
   app.openapi(route, async (c) => {

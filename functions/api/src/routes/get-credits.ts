@@ -6,6 +6,7 @@ import { apiKeyRoute } from '../route-kinds.ts';
 export function registerGetCredits(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'getCredits',
     path: '/v1/credits',
     tags: ['Account'],
     summary: 'Credit balance',

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { GetResultResponseSchema } from '@kontext/core';
+import { GetResultResponseSchema, text } from '@kontext/core';
 import { getJobResult } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../env.ts';
 import { problemResponseSpec } from '../openapi-responses.ts';
@@ -9,12 +9,13 @@ import { apiKeyRoute } from '../route-kinds.ts';
 // with BFL's body, status "Task not found", because BFL clients branch on that string.
 
 const QuerySchema = z.object({
-  id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'query' }, example: 'job_01JD3M5X0000000000000000' }),
+  id: text({ min: 1, max: 200 }).openapi({ param: { name: 'id', in: 'query' }, example: 'job_01JD3M5X0000000000000000' }),
 });
 
 export function registerGetResult(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'getResult',
     path: '/v1/get_result',
     tags: ['Generate and edit'],
     summary: 'Poll a job',

@@ -7,6 +7,7 @@ import { apiKeyRoute } from '../route-kinds.ts';
 export function registerGetUsage(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'getUsage',
     path: '/v1/usage',
     tags: ['Account'],
     summary: 'Usage time series',

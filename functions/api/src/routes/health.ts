@@ -6,6 +6,7 @@ import type { ApiApp, ApiDependencies } from '../env.ts';
 export function registerHealth(app: ApiApp, deps: ApiDependencies): void {
   const route = createRoute({
     method: 'get',
+    operationId: 'getHealth',
     path: '/health',
     tags: ['Operations'],
     summary: 'Health check',

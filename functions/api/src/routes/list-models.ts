@@ -6,6 +6,7 @@ import { apiKeyRoute } from '../route-kinds.ts';
 export function registerListModels(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'listModels',
     path: '/v1/models',
     tags: ['Models'],
     summary: 'List the model catalog',

@@ -1,9 +1,9 @@
-import { SubmitRequestSchema, SubmitResponseSchema } from '@kontext/core';
+import { submitRequestSchemaFor, SubmitResponseSchema } from '@kontext/core';
 import { submitJob } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../env.ts';
 import { limitBody } from '../middleware/limit-body.ts';
 import { requireJson } from '../middleware/require-json.ts';
-import { SUBMIT_ERROR_RESPONSES } from '../openapi-responses.ts';
+import { JOB_LINKS, SUBMIT_ERROR_RESPONSES } from '../openapi-responses.ts';
 import { answerSubmit, MAX_WAIT_SECONDS } from '../prefer-wait.ts';
 import { apiKeyRoute } from '../route-kinds.ts';
 
@@ -14,6 +14,7 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
   for (const profile of deps.ctx.catalog) {
     const route = apiKeyRoute(deps.ctx, {
       method: 'post',
+      operationId: `submit-${profile.id}`,
       path: `/v1/${profile.id}`,
       tags: ['Generate and edit'],
       summary: `Submit a ${profile.displayName} job`,
@@ -23,9 +24,9 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
         `reserved on submit, charged on success, refunded otherwise. \`Prefer: wait=N\` (N <= ${MAX_WAIT_SECONDS}) holds the answer until the ` +
         'job finishes or N seconds pass, and adds its status and result. Needs the jobs:write scope.',
       middleware: [requireJson, limitBody(deps.maxBodyBytes)],
-      request: { body: { required: true, content: { 'application/json': { schema: SubmitRequestSchema } } } },
+      request: { body: { required: true, content: { 'application/json': { schema: submitRequestSchemaFor(profile) } } } },
       responses: {
-        200: { description: 'The job was accepted.', content: { 'application/json': { schema: SubmitResponseSchema } } },
+        200: { description: 'The job was accepted.', content: { 'application/json': { schema: SubmitResponseSchema } }, links: JOB_LINKS },
         ...SUBMIT_ERROR_RESPONSES,
       },
     });
@@ -33,7 +34,7 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
       const auth = c.get('auth');
       const request = c.req.valid('json');
       const answer = await answerSubmit(c, deps, auth, () =>
-        submitJob({ ctx: deps.ctx, input: { auth, modelId: profile.id, request, requestId: c.get('requestId') } }),
+        submitJob({ ctx: deps.ctx, input: { auth, modelId: profile.id, request, requestId: c.get('requestId'), signal: c.req.raw.signal } }),
       );
       return c.json(answer, 200);
     });

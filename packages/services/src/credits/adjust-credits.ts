@@ -10,7 +10,8 @@ export async function adjustCredits({
   const outcome = await grantCredits(ctx.db, input);
   if (!outcome.applied && outcome.reason === 'not_found') throw new ProblemError('not_found', `no tenant ${input.tenantId}`);
   if (!outcome.applied) {
-    throw fieldProblem('amount', `would take the balance of ${outcome.balance} credits below zero`);
+    // A conflict with the balance as it is now, not an invalid request: the same debit succeeds later.
+    throw fieldProblem('amount', `would take the balance of ${outcome.balance} credits below zero`, 'conflict');
   }
   return { tenant_id: input.tenantId, credits: outcome.balance, reserved: outcome.reserved };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ProblemError } from '@kontext/core';
+import { IDEMPOTENCY_KEY_PATTERN, ProblemError } from '@kontext/core';
 import {
   beginIdempotentRequest,
   completeIdempotentRequest,
@@ -18,17 +18,15 @@ export const IDEMPOTENCY_RETENTION_SECONDS = 24 * 3600;
 /** A running request holds its key this long; if its process died, a retry may take it over after. */
 const LOCK_SECONDS = 60;
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-
 /** Statuses that mean the request never started executing: nothing is stored for them. */
-const NOT_EXECUTED = new Set([400, 409, 413, 415, 422, 429]);
+const NOT_EXECUTED = new Set([400, 409, 413, 415, 422, 429, 499]);
 
 export function requestFingerprint(method: string, path: string, body: string): string {
   return createHash('sha256').update(`${method}\n${path}\n${body}`).digest('hex');
 }
 
 export async function beginIdempotency(ctx: ServiceContext, scope: IdempotencyScope, fingerprint: string): Promise<IdempotencyBegin> {
-  if (!KEY_PATTERN.test(scope.key)) {
+  if (scope.key.length > 255 || !IDEMPOTENCY_KEY_PATTERN.test(scope.key)) {
     throw new ProblemError('validation_failed', 'Idempotency-Key must be 1 to 255 printable ASCII characters', {
       issues: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }],
     });

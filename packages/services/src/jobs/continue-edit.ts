@@ -4,6 +4,7 @@ import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-ke
 import type { VerbArgs } from '../context.ts';
 import { submitJob, type SubmitJobResult } from './submit-job.ts';
 import { findOwnJob } from './find-own-job.ts';
+import { openJobSecret } from '../webhooks/webhook-secrets.ts';
 
 /**
  * Continues an edit: a new job whose image is the given job's output, inheriting its model,
@@ -13,7 +14,7 @@ import { findOwnJob } from './find-own-job.ts';
 export async function continueEdit({
   ctx,
   input,
-}: VerbArgs<{ auth: AuthenticatedKey; jobId: string; request: EditRequest; requestId: string }>): Promise<SubmitJobResult> {
+}: VerbArgs<{ auth: AuthenticatedKey; jobId: string; request: EditRequest; requestId: string; signal?: AbortSignal }>): Promise<SubmitJobResult> {
   requireScope(input.auth, 'jobs:write');
   const parent = await findOwnJob(ctx, input.auth, input.jobId);
   if (parent.status !== 'succeeded' || !parent.outputAssetId) {
@@ -31,7 +32,7 @@ export async function continueEdit({
     guidance: parent.guidance,
     safety_tolerance: parent.safetyTolerance,
     webhook_url: parent.webhookUrl,
-    webhook_secret: parent.webhookSecret,
+    webhook_secret: await openJobSecret(ctx, parent.id, parent.webhookSecret),
   };
   // Reference images carry over in their positions; a field sent as null drops that reference.
   for (const edge of references) {
@@ -43,5 +44,14 @@ export async function continueEdit({
     if (value !== undefined) (request as Record<string, unknown>)[field] = value;
   }
   request.input_image = parent.outputAssetId;
-  return submitJob({ ctx, input: { auth: input.auth, modelId: model ?? parent.model, request, requestId: input.requestId } });
+  return submitJob({
+    ctx,
+    input: {
+      auth: input.auth,
+      modelId: model ?? parent.model,
+      request,
+      requestId: input.requestId,
+      ...(input.signal ? { signal: input.signal } : {}),
+    },
+  });
 }

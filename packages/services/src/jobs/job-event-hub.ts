@@ -24,9 +24,16 @@ export class JobEventHub implements JobEventSource {
 
   /** Calls `onChange` whenever the job changes, until the returned function is called. */
   async subscribe(jobId: string, onChange: () => void): Promise<() => void> {
-    this.#listening ??= this.#sql.listen(JOB_EVENTS_CHANNEL, (changedJobId) => {
-      for (const subscriber of this.#subscribers.get(changedJobId) ?? []) subscriber();
-    });
+    // postgres.js listens again by itself after a lost connection; a first LISTEN that failed (the
+    // database was down) is not kept, so the next subscriber tries again.
+    this.#listening ??= this.#sql
+      .listen(JOB_EVENTS_CHANNEL, (changedJobId) => {
+        for (const subscriber of this.#subscribers.get(changedJobId) ?? []) subscriber();
+      })
+      .catch((error: unknown) => {
+        this.#listening = undefined;
+        throw error;
+      });
     await this.#listening;
     const subscribers = this.#subscribers.get(jobId) ?? new Set();
     subscribers.add(onChange);
@@ -40,7 +47,7 @@ export class JobEventHub implements JobEventSource {
   async close(): Promise<void> {
     const listening = this.#listening;
     this.#listening = undefined;
-    if (listening) await (await listening).unlisten().catch(() => {});
+    if (listening) await listening.then((listener) => listener.unlisten()).catch(() => {});
   }
 }
 

@@ -16,7 +16,7 @@ import {
   type SubmitRequest,
   type SubmitResponse,
 } from '@kontext/core';
-import { insertSubmittedJob, touchAssets, upsertInputAsset, type AdmissionOutcome, type AssetRow } from '@kontext/db';
+import { insertSubmittedJob, type AdmissionOutcome, type AssetRow, type SubmittedInput } from '@kontext/db';
 import { inputImageKey } from '@kontext/storage';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
@@ -25,12 +25,16 @@ import { readImageField } from '../images/read-image-field.ts';
 import { isImageReference, resolveImageReference } from '../images/resolve-image-reference.ts';
 import { relayDispatch } from './relay-dispatch.ts';
 import { isModelAllowed } from '../models/list-models.ts';
+import { checkWebhookTarget } from '../webhooks/check-webhook-target.ts';
+import { sealJobSecret } from '../webhooks/webhook-secrets.ts';
 
 export interface SubmitJobInput {
   auth: AuthenticatedKey;
   modelId: string;
   request: SubmitRequest;
   requestId: string;
+  /** The request's signal: a submit whose client went away before admission writes nothing. */
+  signal?: AbortSignal;
 }
 
 export interface SubmitJobResult {
@@ -44,9 +48,10 @@ const RANDOM_SEED_BOUND = 2 ** 32;
 
 /**
  * Submits an edit or generation: validates every input completely (nothing is written for a bad
- * request), stores input blobs and assets by content hash, then writes the job, its lineage edges
- * and its queue message (or, for an external queue, an outbox row relayed after commit) in one
- * statement.
+ * request), then admits the job in one statement that also records its input assets (by content
+ * hash), lineage edges and queue message (or, for an external queue, an outbox row relayed after
+ * commit); the input blobs are stored inside that statement's transaction, once it has admitted
+ * the job. A refused submit (credits, limits, any error) leaves no row and no blob.
  */
 export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promise<SubmitJobResult> {
   const { request, auth } = input;
@@ -74,6 +79,9 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
     issues.push({ field: 'steps', message: `must be at most ${profile.maxSteps} for ${profile.id}` });
   }
   if (issues.length > 0) throw validation(issues);
+  // The dispatcher would refuse a private target at every attempt; refuse it now, like a
+  // registered endpoint, instead of accepting a webhook that can never be delivered.
+  if (request.webhook_url) await checkWebhookTarget(ctx, request.webhook_url, 'webhook_url');
 
   // Fetch, decode and check every image before writing anything.
   const limits = { maxBytes: ctx.settings.maxInputImageBytes, maxPixels: ctx.settings.maxInputImagePixels };
@@ -116,29 +124,27 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
   const inputMegapixels = dimensions.reduce((sum, image) => sum + megapixels(image), 0);
   const outputMegapixels = megapixels(size);
 
-  // Uploads are content-addressed: an image already stored for this tenant is not written again.
-  // References are used as they are, their retention clock restarted.
-  // Uploads are stored concurrently; the same image twice meets itself in the content-addressed upsert.
-  const assets: { position: number; asset: AssetRow }[] = await Promise.all(
-    inputs.map(async (input) => {
-      if (input.kind === 'reference') return { position: input.position, asset: input.asset };
-      const { image } = input;
-      await storeInput(ctx, auth.tenantId, image);
-      const asset = await upsertInputAsset(ctx.db, {
+  // References are used as they are; uploads become assets, once per tenant and content, in the
+  // admission statement itself, so a refused submit records nothing.
+  const submittedInputs: SubmittedInput[] = inputs.map((input) => {
+    const role = input.position === 0 ? 'context' : 'reference';
+    if (input.kind === 'reference') return { position: input.position, role, assetId: input.asset.id };
+    const { image } = input;
+    return {
+      position: input.position,
+      role,
+      upload: {
         id: newId('asset'),
-        tenantId: auth.tenantId,
-        kind: 'input',
         contentHash: image.contentHash,
         byteSize: image.byteSize,
         width: image.width,
         height: image.height,
         format: image.format,
         storageKey: inputImageKey(auth.tenantId, image.contentHash, image.format),
-      });
-      return { position: input.position, asset };
-    }),
-  );
-  await touchAssets(ctx.db, inputs.flatMap((input) => (input.kind === 'reference' ? [input.asset.id] : [])));
+      },
+    };
+  });
+  const uploads = inputs.flatMap((input) => (input.kind === 'upload' ? [input.image] : []));
 
   const jobId = newId('job');
   const live = auth.mode === 'live';
@@ -147,6 +153,8 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
   const price = live ? priceCredits(profile, outputMegapixels) : 0;
   const queue = jobQueueName(enginePool);
   const sameTransaction = ctx.jobDispatch === 'same-transaction';
+  // A client that went away gets no job: what is committed is what a client was told.
+  throwIfAbandoned(input.signal);
   const admission = await insertSubmittedJob(
     ctx.db,
     {
@@ -170,12 +178,22 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
       inputMegapixels,
       outputMegapixels,
       webhookUrl: request.webhook_url ?? null,
-      webhookSecret: request.webhook_secret ?? null,
+      webhookSecret: await sealJobSecret(ctx, jobId, request.webhook_secret),
       maxAttempts: ctx.settings.maxAttempts,
     },
-    assets.map(({ position, asset }) => ({ position, assetId: asset.id, role: position === 0 ? 'context' : 'reference' })),
+    submittedInputs,
     { reserveCredits: price, holdsActiveSlot: live, modelActiveLimit: profile.maxActiveJobsPerTenant },
     sameTransaction ? { kind: 'enqueue', queue, channel: POSTGRES_QUEUE_CHANNEL } : { kind: 'outbox' },
+    // Blobs are stored only once the job is admitted, inside its transaction: none for a refusal,
+    // and none a worker could look for before it is there.
+    uploads.length > 0
+      ? {
+          beforeCommit: async () => {
+            await storeInputs(ctx, auth.tenantId, uploads);
+            throwIfAbandoned(input.signal);
+          },
+        }
+      : {},
   );
   if (!admission.admitted) throw refusal(admission, profile.id);
 
@@ -194,10 +212,33 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
   };
 }
 
-async function storeInput(ctx: VerbArgs<unknown>['ctx'], tenantId: string, image: InspectedImage): Promise<void> {
-  const key = inputImageKey(tenantId, image.contentHash, image.format);
-  if (await ctx.storage.head(key)) return;
-  await ctx.storage.put(key, image.bytes, { contentType: `image/${image.format}` });
+/**
+ * Stores the uploads' blobs (content-addressed: one already there is not written again). If one
+ * fails, the blobs this call wrote are deleted before the error rolls the admission back; no other
+ * submit can have come to rely on them meanwhile, because the tenant row this transaction updated
+ * stays locked until it ends.
+ */
+async function storeInputs(ctx: VerbArgs<unknown>['ctx'], tenantId: string, images: InspectedImage[]): Promise<void> {
+  const distinct = [...new Map(images.map((image) => [image.contentHash, image])).values()];
+  // Every put is let finish (or fail) before the outcome is decided, so none lands after a cleanup.
+  const stored = await Promise.allSettled(
+    distinct.map(async (image) => {
+      const key = inputImageKey(tenantId, image.contentHash, image.format);
+      if (await ctx.storage.head(key)) return undefined;
+      await ctx.storage.put(key, image.bytes, { contentType: `image/${image.format}` });
+      return key;
+    }),
+  );
+  const failure = stored.find((outcome) => outcome.status === 'rejected');
+  if (!failure) return;
+  const written = stored.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value ? [outcome.value] : []));
+  await Promise.allSettled(written.map((key) => ctx.storage.delete(key)));
+  throw failure.reason;
+}
+
+/** Stops a submit whose client has gone away, before anything is committed. */
+function throwIfAbandoned(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ProblemError('abandoned', 'the client closed the request before the job was admitted; nothing was done');
 }
 
 /** The admission refusal as a problem naming the limit, with what the client needs to act. */

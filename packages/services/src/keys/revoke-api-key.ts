@@ -1,6 +1,8 @@
 import { ProblemError } from '@kontext/core';
 import { findTenantApiKey, revokeApiKey as revokeKeyRow } from '@kontext/db';
+import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
+import { requireAuthorityOver } from './require-authority-over.ts';
 import { presentApiKey, type PublicApiKey } from './present-api-key.ts';
 
 /**
@@ -9,10 +11,15 @@ import { presentApiKey, type PublicApiKey } from './present-api-key.ts';
  * their caches, so the TTL is the bound, after which a lookup misses the cache and the database
  * refuses the key.
  */
-export async function revokeApiKey({ ctx, input }: VerbArgs<{ tenantId: string; keyId: string }>): Promise<PublicApiKey> {
+export async function revokeApiKey({
+  ctx,
+  input,
+}: VerbArgs<{ tenantId: string; keyId: string; actor?: AuthenticatedKey }>): Promise<PublicApiKey> {
+  const target = await findTenantApiKey(ctx.db, input.tenantId, input.keyId);
+  if (!target) throw new ProblemError('not_found', `no API key ${input.keyId}`);
+  if (input.actor) requireAuthorityOver(input.actor, target);
   await revokeKeyRow(ctx.db, input.keyId, input.tenantId);
-  const record = await findTenantApiKey(ctx.db, input.tenantId, input.keyId);
-  if (!record) throw new ProblemError('not_found', `no API key ${input.keyId}`);
+  const record = (await findTenantApiKey(ctx.db, input.tenantId, input.keyId)) ?? target;
   ctx.apiKeyCache.forgetKeyId(input.keyId);
   return presentApiKey(record);
 }

@@ -3,6 +3,7 @@ import { findTenantApiKey, scheduleApiKeyRetirement } from '@kontext/db';
 import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
 import { issueApiKey, type IssuedApiKey } from './issue-api-key.ts';
+import { requireAuthorityOver } from './require-authority-over.ts';
 
 class NotRotatable extends Error {}
 
@@ -19,6 +20,7 @@ export async function rotateApiKey({
 }> {
   const old = await findTenantApiKey(ctx.db, input.tenantId, input.keyId);
   if (!old) throw new ProblemError('not_found', `no API key ${input.keyId}`);
+  requireAuthorityOver(input.issuer, old);
   const graceSeconds = input.graceSeconds ?? ctx.settings.keyRotationGraceSeconds;
   try {
     const rotated = await ctx.db.transaction(async (tx) => {

@@ -3,6 +3,7 @@ import { guardedPost, GuardedFetchError } from '@kontext/net';
 import type { VerbArgs } from '../context.ts';
 import { renderWebhookBody } from './render-webhook-body.ts';
 import { signatureHeader } from './signing.ts';
+import { openEndpointSecret, openJobSecret } from './webhook-secrets.ts';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'disabled';
 
@@ -22,13 +23,13 @@ export async function deliverWebhook({ ctx, input }: VerbArgs<{ delivery: Webhoo
   if (delivery.endpointId) {
     const endpoint = await findWebhookEndpoint(ctx.db, delivery.tenantId, delivery.endpointId);
     if (endpoint) {
-      secrets = [endpoint.secret];
+      secrets = [await openEndpointSecret(ctx, endpoint.id, endpoint.secret)];
       if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > new Date()) {
-        secrets.push(endpoint.previousSecret);
+        secrets.push(await openEndpointSecret(ctx, endpoint.id, endpoint.previousSecret));
       }
     }
   } else if (job?.job.webhookSecret) {
-    secrets = [job.job.webhookSecret];
+    secrets = [(await openJobSecret(ctx, job.job.id, job.job.webhookSecret))!];
   }
 
   const timestamp = Math.floor(Date.now() / 1000);

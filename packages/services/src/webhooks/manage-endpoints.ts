@@ -11,6 +11,7 @@ import type { VerbArgs } from '../context.ts';
 import { checkWebhookTarget } from './check-webhook-target.ts';
 import { presentEndpoint, type PublicWebhookEndpoint } from './present-webhooks.ts';
 import { generateWebhookSecret } from './signing.ts';
+import { sealEndpointSecret } from './webhook-secrets.ts';
 
 // A tenant's webhook endpoints: each verb checks the scope first, then works only inside the
 // key's tenant (another tenant's endpoint is not found).
@@ -26,13 +27,14 @@ export async function createWebhookEndpoint({
   requireScope(input.auth, 'webhooks:write');
   await checkWebhookTarget(ctx, input.url, 'url');
   const secret = generateWebhookSecret();
+  const id = newId('webhookEndpoint');
   const row = await insertWebhookEndpoint(ctx.db, {
-    id: newId('webhookEndpoint'),
+    id,
     tenantId: input.auth.tenantId,
     url: input.url,
     events: [...new Set(input.events ?? WEBHOOK_EVENTS)],
     description: input.description ?? '',
-    secret,
+    secret: await sealEndpointSecret(ctx, id, secret),
   });
   return { ...presentEndpoint(row), secret };
 }
@@ -81,7 +83,7 @@ export async function rotateWebhookSecret({
   const row = await rotateSecretRow(ctx.db, {
     tenantId: input.auth.tenantId,
     id: input.id,
-    secret,
+    secret: await sealEndpointSecret(ctx, input.id, secret),
     overlapSeconds: input.overlapSeconds ?? DEFAULT_ROTATION_OVERLAP_SECONDS,
   });
   if (!row) throw new ProblemError('not_found', `no webhook endpoint ${input.id}`);

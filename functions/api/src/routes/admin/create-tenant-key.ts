@@ -8,6 +8,7 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerCreateTenantKey(app: ApiApp, deps: ApiDependencies): void {
   const route = adminRoute(deps.ctx, {
     method: 'post',
+    operationId: 'createTenantKey',
     path: '/admin/v1/tenants/{id}/keys',
     summary: 'Create an API key for a tenant',
     description: 'The plaintext key is in the response once and never again.',

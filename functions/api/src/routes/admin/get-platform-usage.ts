@@ -1,16 +1,16 @@
-import { z } from '@hono/zod-openapi';
-import { UsageQuerySchema, UsageResponseSchema } from '@kontext/core';
+import { text, UsageQuerySchema, UsageResponseSchema } from '@kontext/core';
 import { getUsage } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { adminRoute } from '../../route-kinds.ts';
 
 const QuerySchema = UsageQuerySchema.extend({
-  tenant_id: z.string().max(100).optional().openapi({ param: { name: 'tenant_id', in: 'query' }, description: 'One tenant; default all.' }),
+  tenant_id: text({ max: 100 }).optional().openapi({ param: { name: 'tenant_id', in: 'query' }, description: 'One tenant; default all.' }),
 });
 
 export function registerGetPlatformUsage(app: ApiApp, deps: ApiDependencies): void {
   const route = adminRoute(deps.ctx, {
     method: 'get',
+    operationId: 'getPlatformUsage',
     path: '/admin/v1/usage',
     summary: 'Usage across tenants',
     description: 'The same series as GET /v1/usage, over every tenant or one.',

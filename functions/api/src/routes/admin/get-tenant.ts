@@ -7,6 +7,7 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerGetTenant(app: ApiApp, deps: ApiDependencies): void {
   const route = adminRoute(deps.ctx, {
     method: 'get',
+    operationId: 'getTenant',
     path: '/admin/v1/tenants/{id}',
     summary: 'Get a tenant',
     request: { params: IdParamsSchema },

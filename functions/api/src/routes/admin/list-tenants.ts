@@ -1,17 +1,18 @@
 import { z } from '@hono/zod-openapi';
-import { TenantListSchema } from '@kontext/core';
+import { TenantListSchema, text } from '@kontext/core';
 import { listTenants } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { adminRoute } from '../../route-kinds.ts';
 
 const QuerySchema = z.object({
-  after: z.string().max(100).optional().openapi({ param: { name: 'after', in: 'query' }, description: 'next_cursor of the previous page.' }),
+  after: text({ max: 100 }).optional().openapi({ param: { name: 'after', in: 'query' }, description: 'next_cursor of the previous page.' }),
   limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ param: { name: 'limit', in: 'query' } }),
 });
 
 export function registerListTenants(app: ApiApp, deps: ApiDependencies): void {
   const route = adminRoute(deps.ctx, {
     method: 'get',
+    operationId: 'listTenants',
     path: '/admin/v1/tenants',
     summary: 'List tenants',
     request: { query: QuerySchema },

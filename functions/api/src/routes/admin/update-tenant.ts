@@ -1,4 +1,4 @@
-import { TenantSchema, UpdateTenantRequestSchema } from '@kontext/core';
+import { tenantRequestSchemasFor, TenantSchema } from '@kontext/core';
 import { updateTenantLimits } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { requireJson } from '../../middleware/require-json.ts';
@@ -8,11 +8,12 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerUpdateTenant(app: ApiApp, deps: ApiDependencies): void {
   const route = adminRoute(deps.ctx, {
     method: 'patch',
+    operationId: 'updateTenant',
     path: '/admin/v1/tenants/{id}',
     summary: "Change a tenant's limits",
     description: 'Active jobs, requests per minute per key, allowed models, retention days. Keys pick up changes within 5 seconds.',
     middleware: [requireJson],
-    request: { params: IdParamsSchema, body: { required: true, content: { 'application/json': { schema: UpdateTenantRequestSchema } } } },
+    request: { params: IdParamsSchema, body: { required: true, content: { 'application/json': { schema: tenantRequestSchemasFor(deps.ctx.catalog).update } } } },
     responses: { 200: { description: 'The tenant.', content: { 'application/json': { schema: TenantSchema } } } },
   });
   app.openapi(route, async (c) => {

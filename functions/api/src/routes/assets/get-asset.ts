@@ -8,6 +8,7 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerGetAsset(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'getAsset',
     path: '/v1/assets/{id}',
     tags: ['Jobs and lineage'],
     summary: 'Get an asset',

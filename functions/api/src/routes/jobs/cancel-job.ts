@@ -8,6 +8,7 @@ import { idParams } from '../id-params.ts';
 export function registerCancelJob(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'post',
+    operationId: 'cancelJob',
     path: '/v1/jobs/{id}/cancel',
     tags: ['Generate and edit'],
     summary: 'Cancel a job',

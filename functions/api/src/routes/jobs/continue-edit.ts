@@ -1,9 +1,9 @@
-import { EditRequestSchema, SubmitResponseSchema } from '@kontext/core';
+import { editRequestSchemaFor, SubmitResponseSchema } from '@kontext/core';
 import { continueEdit } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { limitBody } from '../../middleware/limit-body.ts';
 import { requireJson } from '../../middleware/require-json.ts';
-import { problemResponseSpec, SUBMIT_ERROR_RESPONSES } from '../../openapi-responses.ts';
+import { JOB_LINKS, problemResponseSpec, SUBMIT_ERROR_RESPONSES } from '../../openapi-responses.ts';
 import { answerSubmit } from '../../prefer-wait.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
@@ -11,6 +11,7 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'post',
+    operationId: 'continueEdit',
     path: '/v1/jobs/{id}/edits',
     tags: ['Jobs and lineage'],
     summary: 'Continue an edit',
@@ -19,9 +20,9 @@ export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
       'reference images and webhook unless the body overrides them (a reference field sent as null drops it). Editing one ' +
       'job several times makes branches. Answers like a submit. Needs jobs:write.',
     middleware: [requireJson, limitBody(deps.maxBodyBytes)],
-    request: { params: IdParamsSchema, body: { required: true, content: { 'application/json': { schema: EditRequestSchema } } } },
+    request: { params: IdParamsSchema, body: { required: true, content: { 'application/json': { schema: editRequestSchemaFor(deps.ctx.catalog) } } } },
     responses: {
-      200: { description: 'The new job was accepted.', content: { 'application/json': { schema: SubmitResponseSchema } } },
+      200: { description: 'The new job was accepted.', content: { 'application/json': { schema: SubmitResponseSchema } }, links: JOB_LINKS },
       404: problemResponseSpec('No such job for this tenant.'),
       409: problemResponseSpec('The job has no output to edit (not finished, or failed).'),
       ...SUBMIT_ERROR_RESPONSES,
@@ -32,7 +33,7 @@ export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
     const jobId = c.req.valid('param').id;
     const request = c.req.valid('json');
     const answer = await answerSubmit(c, deps, auth, () =>
-      continueEdit({ ctx: deps.ctx, input: { auth, jobId, request, requestId: c.get('requestId') } }),
+      continueEdit({ ctx: deps.ctx, input: { auth, jobId, request, requestId: c.get('requestId'), signal: c.req.raw.signal } }),
     );
     return c.json(answer, 200);
   });

@@ -8,6 +8,7 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerGetJob(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'getJob',
     path: '/v1/jobs/{id}',
     tags: ['Jobs and lineage'],
     summary: 'Get a job',

@@ -8,6 +8,7 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerGetLineage(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'getLineage',
     path: '/v1/jobs/{id}/lineage',
     tags: ['Jobs and lineage'],
     summary: "A job's lineage",

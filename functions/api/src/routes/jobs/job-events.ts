@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { JobStreamEventSchema } from '@kontext/core';
 import { readJobEvents } from '@kontext/services';
 import { streamSSE } from 'hono/streaming';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
@@ -17,12 +18,13 @@ const BATCH = 100;
 const RECONNECT_MS = 500;
 
 const QuerySchema = z.object({
-  last_event_id: z.coerce.number().int().min(0).optional().openapi({ param: { name: 'last_event_id', in: 'query' } }),
+  last_event_id: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().openapi({ param: { name: 'last_event_id', in: 'query' } }),
 });
 
 export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'streamJobEvents',
     path: '/v1/jobs/{id}/events',
     tags: ['Jobs and lineage'],
     summary: 'Live status (Server-Sent Events)',
@@ -32,7 +34,10 @@ export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
       'time with a `retry` hint; reconnect with Last-Event-ID to continue. Needs jobs:read.',
     request: { params: IdParamsSchema, query: QuerySchema },
     responses: {
-      200: { description: 'The event stream.', content: { 'text/event-stream': { schema: z.string() } } },
+      200: {
+        description: 'The event stream; `schema` describes each event (OpenAPI 3.1 has no itemSchema).',
+        content: { 'text/event-stream': { schema: JobStreamEventSchema } },
+      },
       404: problemResponseSpec('No such job for this tenant.'),
     },
   });

@@ -7,6 +7,7 @@ import { apiKeyRoute } from '../../route-kinds.ts';
 export function registerListJobs(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'listJobs',
     path: '/v1/jobs',
     tags: ['Jobs and lineage'],
     summary: 'List jobs',

@@ -8,6 +8,7 @@ import { apiKeyRoute } from '../../route-kinds.ts';
 export function registerCreateKey(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'post',
+    operationId: 'createKey',
     path: '/v1/keys',
     tags: ['API keys'],
     summary: 'Create an API key',

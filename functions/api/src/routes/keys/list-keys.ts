@@ -6,6 +6,7 @@ import { apiKeyRoute } from '../../route-kinds.ts';
 export function registerListKeys(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'listKeys',
     path: '/v1/keys',
     tags: ['API keys'],
     summary: "List this account's API keys",

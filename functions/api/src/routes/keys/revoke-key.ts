@@ -8,12 +8,13 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerRevokeKey(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'delete',
+    operationId: 'revokeKey',
     path: '/v1/keys/{id}',
     tags: ['API keys'],
     summary: 'Revoke an API key',
     description:
       'Refused by this server at once and by every API server within 5 seconds (the bound on their key caches). ' +
-      'Idempotent. Needs keys:write.',
+      'Idempotent. Needs keys:write, and every scope of the key revoked (a test key revokes only test keys): no key can revoke one more powerful than itself.',
     request: { params: IdParamsSchema },
     responses: {
       200: { description: 'The key, now revoked.', content: { 'application/json': { schema: ApiKeySchema } } },
@@ -23,6 +24,6 @@ export function registerRevokeKey(app: ApiApp, deps: ApiDependencies): void {
   app.openapi(route, async (c) => {
     const auth = c.get('auth');
     requireScope(auth, 'keys:write');
-    return c.json(await revokeApiKey({ ctx: deps.ctx, input: { tenantId: auth.tenantId, keyId: c.req.valid('param').id } }), 200);
+    return c.json(await revokeApiKey({ ctx: deps.ctx, input: { tenantId: auth.tenantId, keyId: c.req.valid('param').id, actor: auth } }), 200);
   });
 }

@@ -13,12 +13,13 @@ const RotatedSchema = z
 export function registerRotateKey(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'post',
+    operationId: 'rotateKey',
     path: '/v1/keys/{id}/rotate',
     tags: ['API keys'],
     summary: 'Rotate an API key',
     description:
       'Issues a replacement with the same name, scopes and mode; the old key keeps working for the grace period ' +
-      '(default 24 hours), then stops. Needs keys:write.',
+      '(default 24 hours), then stops. Needs keys:write, and every scope of the key rotated (a test key rotates only test keys).',
     request: {
       params: IdParamsSchema,
       body: { required: false, content: { 'application/json': { schema: RotateApiKeyRequestSchema } } },

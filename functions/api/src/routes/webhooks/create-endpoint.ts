@@ -8,6 +8,7 @@ import { apiKeyRoute } from '../../route-kinds.ts';
 export function registerCreateWebhookEndpoint(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'post',
+    operationId: 'createWebhookEndpoint',
     path: '/v1/webhooks/endpoints',
     tags: ['Webhooks'],
     summary: 'Register a webhook endpoint',

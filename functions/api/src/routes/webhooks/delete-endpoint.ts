@@ -7,6 +7,7 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerDeleteWebhookEndpoint(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'delete',
+    operationId: 'deleteWebhookEndpoint',
     path: '/v1/webhooks/endpoints/{id}',
     tags: ['Webhooks'],
     summary: 'Delete a webhook endpoint',

@@ -7,6 +7,7 @@ import { apiKeyRoute } from '../../route-kinds.ts';
 export function registerListWebhookDeliveries(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'listWebhookDeliveries',
     path: '/v1/webhooks/deliveries',
     tags: ['Webhooks'],
     summary: 'The webhook delivery log',

@@ -6,6 +6,7 @@ import { apiKeyRoute } from '../../route-kinds.ts';
 export function registerListWebhookEndpoints(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'get',
+    operationId: 'listWebhookEndpoints',
     path: '/v1/webhooks/endpoints',
     tags: ['Webhooks'],
     summary: 'List webhook endpoints',

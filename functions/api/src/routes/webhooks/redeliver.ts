@@ -8,6 +8,7 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerRedeliverWebhook(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'post',
+    operationId: 'redeliverWebhook',
     path: '/v1/webhooks/deliveries/{id}/redeliver',
     tags: ['Webhooks'],
     summary: 'Send a delivery again',

@@ -8,6 +8,7 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerRotateWebhookSecret(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'post',
+    operationId: 'rotateWebhookSecret',
     path: '/v1/webhooks/endpoints/{id}/rotate-secret',
     tags: ['Webhooks'],
     summary: "Rotate an endpoint's signing secret",

@@ -9,6 +9,7 @@ import { IdParamsSchema } from '../id-params.ts';
 export function registerUpdateWebhookEndpoint(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {
     method: 'patch',
+    operationId: 'updateWebhookEndpoint',
     path: '/v1/webhooks/endpoints/{id}',
     tags: ['Webhooks'],
     summary: 'Change or re-enable a webhook endpoint',
