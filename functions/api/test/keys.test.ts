@@ -15,7 +15,7 @@ import {
 } from '@kontext/core';
 import { connectDatabase, revokeApiKey } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
-import { createServiceContext } from '@kontext/services';
+import { ALL_API_KEY_SCOPES, createServiceContext } from '@kontext/services';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -455,6 +455,34 @@ describe('DELETE /v1/keys/{id}', () => {
     expect(self.status).toBe(200);
     expect(self.body.status).toBe('revoked');
     expectProblem(await owner.api.request('GET', '/v1/keys'), 401);
+  });
+});
+
+describe('a key manages only keys it could have issued', () => {
+  it('a narrow keys:write key cannot revoke or rotate a more powerful key (403 naming the scopes), and changes nothing', async () => {
+    const owner = await newOwner();
+    const narrow = await createKey(owner.api, { name: 'key manager', scopes: ['keys:write', 'jobs:read'] });
+    const narrowApi = new ApiClient(platform.url, narrow.key);
+    const revoke = expectProblem(await narrowApi.request('DELETE', `/v1/keys/${owner.keyId}`), 403);
+    expect(revoke.detail).toContain('jobs:write');
+    expectProblem(await rotate(narrowApi, owner.keyId), 403);
+    expect((await findListed(owner.api, owner.keyId)).status).toBe('active');
+    expect((await probe(owner.key)).status).toBe(200);
+
+    // A key it could have issued (a subset of its scopes) it may revoke, and itself too.
+    const reader = await createKey(narrowApi, { name: 'reader', scopes: ['jobs:read'] });
+    expect((await narrowApi.request('DELETE', `/v1/keys/${reader.id}`)).status).toBe(200);
+    expect((await narrowApi.request('DELETE', `/v1/keys/${narrow.id}`)).status).toBe(200);
+  });
+
+  it('a test key manages only test keys', async () => {
+    const owner = await newOwner();
+    const testKey = await createKey(owner.api, { name: 'test manager', mode: 'test', scopes: [...ALL_API_KEY_SCOPES] });
+    const testApi = new ApiClient(platform.url, testKey.key);
+    const problem = expectProblem(await testApi.request('DELETE', `/v1/keys/${owner.keyId}`), 403);
+    expect(problem.detail).toMatch(/test key/);
+    const otherTest = await createKey(owner.api, { name: 'ci', mode: 'test' });
+    expect((await testApi.request('DELETE', `/v1/keys/${otherTest.id}`)).status).toBe(200);
   });
 });
 
