@@ -4,7 +4,7 @@ import { SubmitRequestSchema, OutputFormatSchema } from './contract.ts';
 import { BflStatusSchema, JobStatusSchema } from './job-state.ts';
 import { IsoTimeSchema } from './platform-contract.ts';
 import type { ModelCatalog } from './catalog.ts';
-import { text, timestampText } from './text.ts';
+import { integerParameter, text, timestampText } from './text.ts';
 
 // Jobs, assets and lineage on the wire: every image the platform holds is an asset; every job
 // consumed some assets (its lineage edges, with role and position) and produced at most one.
@@ -88,7 +88,7 @@ export const JobListSchema = z
   .meta({ id: 'JobList' });
 
 export const JobListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: integerParameter(1, 100).default(20),
   cursor: text({ max: 100 }).optional().describe('next_cursor of the previous page.'),
   status: JobStatusSchema.optional(),
   model: text({ max: 100 }).optional(),

@@ -63,6 +63,17 @@ export function httpUrl(max: number) {
     .meta({ format: 'uri' });
 }
 
+/**
+ * A whole number sent as text (a query parameter), read only from what JSON Schema calls an
+ * integer: `Number()` alone would also take "", " 7", "0x10" and "1e3" (and "" as 0).
+ */
+export function integerParameter(min: number, max: number) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^-?(0|[1-9][0-9]*)(\.0+)?$/.test(value) ? Number(value) : value),
+    z.number().int().min(min).max(max),
+  );
+}
+
 /** An Idempotency-Key: 1 to 255 printable ASCII characters (no spaces). */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
 

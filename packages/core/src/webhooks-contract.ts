@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IsoTimeSchema } from './platform-contract.ts';
-import { httpUrl, text } from './text.ts';
+import { httpUrl, integerParameter, text } from './text.ts';
 
 // Webhooks on the wire: tenant endpoints with event filters and rotating secrets, and the log of
 // every delivery and attempt. Deliveries are signed per Standard Webhooks.
@@ -103,5 +103,5 @@ export const WebhookDeliveryQuerySchema = z.object({
   endpoint_id: text({ max: 100 }).optional(),
   outcome: z.enum(['pending', 'succeeded', 'failed']).optional(),
   cursor: text({ max: 100 }).optional().describe('next_cursor of the previous page.'),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: integerParameter(1, 100).default(20),
 });

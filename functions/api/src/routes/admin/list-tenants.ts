@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi';
-import { TenantListSchema, text } from '@kontext/core';
+import { integerParameter, TenantListSchema, text } from '@kontext/core';
 import { listTenants } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { adminRoute } from '../../route-kinds.ts';
 
 const QuerySchema = z.object({
   after: text({ max: 100 }).optional().openapi({ param: { name: 'after', in: 'query' }, description: 'next_cursor of the previous page.' }),
-  limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ param: { name: 'limit', in: 'query' } }),
+  limit: integerParameter(1, 500).default(100).openapi({ param: { name: 'limit', in: 'query' } }),
 });
 
 export function registerListTenants(app: ApiApp, deps: ApiDependencies): void {

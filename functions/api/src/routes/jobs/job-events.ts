@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { JobStreamEventSchema } from '@kontext/core';
+import { integerParameter, JobStreamEventSchema } from '@kontext/core';
 import { readJobEvents } from '@kontext/services';
 import { streamSSE } from 'hono/streaming';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
@@ -18,7 +18,7 @@ const BATCH = 100;
 const RECONNECT_MS = 500;
 
 const QuerySchema = z.object({
-  last_event_id: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().openapi({ param: { name: 'last_event_id', in: 'query' } }),
+  last_event_id: integerParameter(0, Number.MAX_SAFE_INTEGER).optional().openapi({ param: { name: 'last_event_id', in: 'query' } }),
 });
 
 export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
