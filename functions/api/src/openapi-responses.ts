@@ -70,17 +70,28 @@ const binary = { schema: { type: 'string' as const, format: 'binary' } };
 /** An image body: any format the platform stores (PNG or JPEG outputs, JPEG thumbnails, WebP inputs). */
 export const IMAGE_CONTENT = { 'image/png': binary, 'image/jpeg': binary, 'image/webp': binary };
 
-/** What a client does next with a submitted job: the operations that take its id (OpenAPI links). */
-export const JOB_LINKS = Object.fromEntries(
-  [
-    ['GetResult', 'getResult', 'query.id'],
-    ['GetJob', 'getJob', 'path.id'],
-    ['GetLineage', 'getLineage', 'path.id'],
-    ['StreamJobEvents', 'streamJobEvents', 'path.id'],
-    ['ContinueEdit', 'continueEdit', 'path.id'],
-    ['CancelJob', 'cancelJob', 'path.id'],
-  ].map(([name, operationId, parameter]) => [name, { operationId, parameters: { [parameter as string]: '$response.body#/id' } }]),
-);
+/**
+ * OpenAPI links: the operations a client calls next with the `id` of what it got back, keyed by
+ * operationId, each taking it as its path `id` unless another parameter is named.
+ */
+export function linksById(operations: Record<string, string>): Record<string, { operationId: string; parameters: Record<string, string> }> {
+  return Object.fromEntries(
+    Object.entries(operations).map(([operationId, parameter]) => [
+      operationId.charAt(0).toUpperCase() + operationId.slice(1),
+      { operationId, parameters: { [parameter]: '$response.body#/id' } },
+    ]),
+  );
+}
+
+/** What a client does next with a submitted job. */
+export const JOB_LINKS = linksById({
+  getResult: 'query.id',
+  getJob: 'path.id',
+  getLineage: 'path.id',
+  streamJobEvents: 'path.id',
+  continueEdit: 'path.id',
+  cancelJob: 'path.id',
+});
 
 /** Either header authenticates: `x-key` (BFL's) or `Authorization: Bearer`. */
 export const API_KEY_SECURITY: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }];

@@ -1,7 +1,7 @@
 import { AssetSchema } from '@kontext/core';
 import { getAsset } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
-import { problemResponseSpec } from '../../openapi-responses.ts';
+import { linksById, problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
@@ -15,7 +15,7 @@ export function registerGetAsset(app: ApiApp, deps: ApiDependencies): void {
     description: 'Metadata and a fresh signed URL of an image the platform holds (an input or an output). Needs jobs:read.',
     request: { params: IdParamsSchema },
     responses: {
-      200: { description: 'The asset.', content: { 'application/json': { schema: AssetSchema } } },
+      200: { description: 'The asset.', content: { 'application/json': { schema: AssetSchema } }, links: linksById({ getAssetContent: 'path.id' }) },
       404: problemResponseSpec('No such asset for this tenant.'),
     },
   });

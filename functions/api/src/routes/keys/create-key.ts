@@ -2,7 +2,7 @@ import { CreateApiKeyRequestSchema, CreatedApiKeySchema } from '@kontext/core';
 import { issueApiKey, requireScope } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { requireJson } from '../../middleware/require-json.ts';
-import { problemResponseSpec } from '../../openapi-responses.ts';
+import { linksById, problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
 
 export function registerCreateKey(app: ApiApp, deps: ApiDependencies): void {
@@ -16,7 +16,11 @@ export function registerCreateKey(app: ApiApp, deps: ApiDependencies): void {
     middleware: [requireJson],
     request: { body: { required: true, content: { 'application/json': { schema: CreateApiKeyRequestSchema } } } },
     responses: {
-      201: { description: 'The new key, with its plaintext.', content: { 'application/json': { schema: CreatedApiKeySchema } } },
+      201: {
+        description: 'The new key, with its plaintext.',
+        content: { 'application/json': { schema: CreatedApiKeySchema } },
+        links: linksById({ rotateKey: 'path.id', revokeKey: 'path.id' }),
+      },
       422: problemResponseSpec('A field is invalid.'),
     },
   });

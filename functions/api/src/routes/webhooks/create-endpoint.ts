@@ -2,7 +2,7 @@ import { CreateWebhookEndpointRequestSchema, WebhookEndpointWithSecretSchema } f
 import { createWebhookEndpoint } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { requireJson } from '../../middleware/require-json.ts';
-import { problemResponseSpec } from '../../openapi-responses.ts';
+import { linksById, problemResponseSpec } from '../../openapi-responses.ts';
 import { apiKeyRoute } from '../../route-kinds.ts';
 
 export function registerCreateWebhookEndpoint(app: ApiApp, deps: ApiDependencies): void {
@@ -17,7 +17,11 @@ export function registerCreateWebhookEndpoint(app: ApiApp, deps: ApiDependencies
     middleware: [requireJson],
     request: { body: { required: true, content: { 'application/json': { schema: CreateWebhookEndpointRequestSchema } } } },
     responses: {
-      201: { description: 'The endpoint and its secret.', content: { 'application/json': { schema: WebhookEndpointWithSecretSchema } } },
+      201: {
+        description: 'The endpoint and its secret.',
+        content: { 'application/json': { schema: WebhookEndpointWithSecretSchema } },
+        links: linksById({ updateWebhookEndpoint: 'path.id', rotateWebhookSecret: 'path.id', deleteWebhookEndpoint: 'path.id' }),
+      },
       422: problemResponseSpec('A field is invalid, or the URL is on a private or reserved network.'),
     },
   });
