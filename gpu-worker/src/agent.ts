@@ -1,4 +1,4 @@
-import { findProfile, heartbeatIntervalMs, isProblemError, jobQueueName, newId } from '@kontext/core';
+import { findProfile, heartbeatIntervalMs, isProblemError, jobQueueName, newId, sleep } from '@kontext/core';
 import type { ReceivedMessage } from '@kontext/queue';
 import {
   claimJob,
@@ -261,16 +261,4 @@ export class WorkerAgent {
       log.warn('heartbeat failed', errorFields(error));
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

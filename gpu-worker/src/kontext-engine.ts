@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { sleep } from '@kontext/core';
 import { errorFields, type Logger } from '@kontext/services';
 import { z } from 'zod';
 import { EngineCanceled, EngineError, type Engine, type EngineHealth, type EngineOutput, type EngineProgress, type EngineRequest } from './engine.ts';
@@ -222,7 +223,7 @@ export class KontextEngine implements Engine {
         // Not answering yet: keep polling until the deadline.
       }
       if (Date.now() > deadline) throw new Error(`the engine did not load within ${Math.round(this.#options.loadTimeoutMs / 1000)} s`);
-      await new Promise((resolve) => setTimeout(resolve, this.#options.pollIntervalMs));
+      await sleep(this.#options.pollIntervalMs);
     }
   }
 
@@ -234,7 +235,7 @@ export class KontextEngine implements Engine {
     const delay = Math.min(max, initial * 2 ** this.#restarts++);
     this.#options.log.error('engine process died; restarting', { exit: describeExit(exit), restartInMs: delay, restarts: this.#restarts });
     this.#state = { kind: 'loading', process: child };
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await sleep(delay);
     if (this.#stopping) return;
     await this.#launch().catch((error: unknown) => this.#options.log.error('engine restart failed', errorFields(error)));
   }

@@ -1,32 +1,35 @@
 import { openCloudRuntime, s3Client } from '@kontext/cloud';
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
-import { createLogger, createServiceContext, environmentOrExit, errorFields, stopOnSignals, type ServiceContext } from '@kontext/services';
+import { createLogger, createServiceContext, environmentOrExit, errorFields, platformSettingsOf, stopOnSignals, type ServiceContext } from '@kontext/services';
+import { settingsSchema, WORKER_AWS_SETTINGS, WORKER_BACKEND_SETTINGS, WORKER_SETTINGS, type SettingsOfProcess } from '@kontext/settings';
 import { FilesystemBlobStore } from '@kontext/storage';
 import { WorkerAgent } from './agent.ts';
-import { AwsWorkerConfigSchema, LocalWorkerConfigSchema, WorkerSettingsSchema, type WorkerSettings } from './config.ts';
 import { startHealthServer, workerHealth } from './health-server.ts';
 import { syncModelWeights } from './model-weights.ts';
 import type { Engine } from './engine.ts';
 import { KontextEngine } from './kontext-engine.ts';
 import { PreviewEngine } from './preview-engine.ts';
 
-// The worker process: a thin composition root. Reads its configuration, wires the services to
-// the adapters (local or AWS), fetches model weights if asked, starts the engine and the agent
-// loops, and shuts down cleanly on SIGTERM/SIGINT: the job in hand finishes within DRAIN_SECONDS
-// or is handed back to the queue for another worker.
+// The worker process: a thin composition root. Reads its configuration (BACKEND picks the
+// adapters: `local`, Postgres queue and files on disk, one machine or a test, WORKER_SETTINGS; or
+// `aws`, SQS, S3 and Aurora through RDS Proxy, WORKER_AWS_SETTINGS), wires the services to them,
+// fetches model weights if asked, starts the engine and the agent loops, and shuts down cleanly on
+// SIGTERM/SIGINT: the job in hand finishes within DRAIN_SECONDS or is handed back to the queue
+// for another worker. Nothing below this file reads the environment.
 
-const backend = environmentOrExit(WorkerSettingsSchema, process.env, 'worker configuration').BACKEND;
+const what = 'worker configuration';
+const backend = environmentOrExit(settingsSchema(WORKER_BACKEND_SETTINGS), process.env, what).BACKEND;
 
-let config: WorkerSettings;
+/** The worker's configuration, read by either backend's composition. */
+type WorkerConfig = SettingsOfProcess<typeof WORKER_SETTINGS> | SettingsOfProcess<typeof WORKER_AWS_SETTINGS>;
+
+let config: WorkerConfig;
 let ctx: ServiceContext;
 let closeAdapters: () => Promise<void>;
 if (backend === 'aws') {
-  const aws = environmentOrExit(AwsWorkerConfigSchema, process.env, 'worker configuration');
-  const runtime = await openCloudRuntime(aws, {
-    service: 'worker',
-    settings: { leaseSeconds: aws.LEASE_SECONDS, maxAttempts: aws.MAX_ATTEMPTS },
-  });
+  const aws = environmentOrExit(settingsSchema(WORKER_AWS_SETTINGS), process.env, what);
+  const runtime = await openCloudRuntime(aws, { service: 'worker', settings: platformSettingsOf(aws) });
   config = aws;
   ctx = runtime.ctx;
   closeAdapters = runtime.close;
@@ -37,7 +40,7 @@ if (backend === 'aws') {
     runtime.log.info('model weights ready', { directory: aws.MODEL_DIR, ...synced });
   }
 } else {
-  const local = environmentOrExit(LocalWorkerConfigSchema, process.env, 'worker configuration');
+  const local = environmentOrExit(settingsSchema(WORKER_SETTINGS), process.env, what);
   const database = connectDatabase(local.DATABASE_URL, { applicationName: 'kontext-worker', maxConnections: 2 + local.WORKER_LOOPS * 2 });
   const queue = new PostgresQueue(database.sql);
   config = local;
@@ -46,7 +49,9 @@ if (backend === 'aws') {
     queue,
     // Signed URLs are the API's business; the worker only reads and writes blobs.
     storage: new FilesystemBlobStore({ root: local.STORAGE_DIR }),
-    settings: { leaseSeconds: local.LEASE_SECONDS, maxAttempts: local.MAX_ATTEMPTS },
+    settings: platformSettingsOf(local),
+    // The Postgres queue on the job database: webhook deliveries stay in the outbox the dispatcher reads.
+    queueInJobDatabase: true,
     log: createLogger({ level: local.LOG_LEVEL, base: { service: 'worker' } }),
   });
   closeAdapters = async () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sleep } from '@kontext/core';
 import sharp, { type OverlayOptions } from 'sharp';
 import { EngineCanceled, EngineError, type Engine, type EngineHealth, type EngineOutput, type EngineRequest } from './engine.ts';
 import { GLYPH_HEIGHT, pixelTextRects, pixelTextWidth } from './pixel-font.ts';
@@ -37,7 +38,7 @@ export class PreviewEngine implements Engine {
   ): Promise<EngineOutput> {
     for (let step = 1; step <= request.steps; step++) {
       if (options.signal.aborted) throw new EngineCanceled(String(options.signal.reason ?? 'aborted'));
-      if (this.#stepDelayMs > 0) await delay(this.#stepDelayMs, options.signal);
+      if (this.#stepDelayMs > 0) await sleep(this.#stepDelayMs, options.signal);
       options.onProgress({ step, totalSteps: request.steps });
     }
     if (options.signal.aborted) throw new EngineCanceled(String(options.signal.reason ?? 'aborted'));
@@ -136,16 +137,4 @@ function seededRandom(seedText: string): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

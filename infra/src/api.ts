@@ -6,8 +6,10 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { API_LAMBDA_SETTINGS } from '@kontext/settings';
 import { Construct } from 'constructs';
 import type { Database } from './database.ts';
+import { processEnvironment } from './process-environment.ts';
 import type { Queues } from './queues.ts';
 import type { SecretKey } from './secret-key.ts';
 import { ServiceFunction } from './service-function.ts';
@@ -65,7 +67,7 @@ export class Api extends Construct {
       memorySize: 1024,
       // API Gateway ends every request at 29 seconds, so running longer would be wasted.
       timeout: Duration.seconds(29),
-      environment: {
+      environment: processEnvironment<typeof API_LAMBDA_SETTINGS>({
         ...props.database.proxyEnvironment,
         BUCKET_NAME: props.storage.bucket.bucketName,
         QUEUE_NAME_PREFIX: props.queues.queueNamePrefix,
@@ -73,7 +75,7 @@ export class Api extends Construct {
         ADMIN_TOKEN_SECRET_ARN: this.adminToken.secretArn,
         ...props.secretKey.environment,
         LOG_LEVEL: props.logLevel,
-      },
+      }),
       logRetention: props.logRetention,
     });
     props.database.allowClient(this.handler, 'Kontext HTTP API');

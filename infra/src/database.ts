@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { EnvironmentOf, MIGRATE_LAMBDA_SETTINGS } from '@kontext/settings';
 import { Construct } from 'constructs';
 
 export const DATABASE_NAME = 'kontext';
@@ -28,11 +29,7 @@ export interface DatabaseProps {
 }
 
 /** Connection settings every database client gets; the password stays in the secret. */
-export interface DatabaseEnvironment {
-  readonly DATABASE_SECRET_ARN: string;
-  readonly DATABASE_HOST: string;
-  readonly DATABASE_NAME: string;
-}
+export type DatabaseEnvironment = Required<Pick<EnvironmentOf<typeof MIGRATE_LAMBDA_SETTINGS>, 'DATABASE_SECRET_ARN' | 'DATABASE_HOST' | 'DATABASE_NAME'>>;
 
 /**
  * Aurora Serverless v2 PostgreSQL in the isolated subnets, reached through an RDS Proxy that only

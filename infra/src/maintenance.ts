@@ -4,8 +4,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { MAINTENANCE_LAMBDA_SETTINGS } from '@kontext/settings';
 import { Construct } from 'constructs';
 import type { Database } from './database.ts';
+import { processEnvironment } from './process-environment.ts';
 import type { Queues } from './queues.ts';
 import type { SecretKey } from './secret-key.ts';
 import { ServiceFunction } from './service-function.ts';
@@ -43,13 +45,13 @@ export class Maintenance extends Construct {
       timeout: Duration.minutes(5),
       // One run at a time: overlapping sweeps would only contend for the same rows.
       reservedConcurrentExecutions: 1,
-      environment: {
+      environment: processEnvironment<typeof MAINTENANCE_LAMBDA_SETTINGS>({
         ...props.database.proxyEnvironment,
         BUCKET_NAME: props.storage.bucket.bucketName,
         QUEUE_NAME_PREFIX: props.queues.queueNamePrefix,
         ...props.secretKey.environment,
         LOG_LEVEL: props.logLevel,
-      },
+      }),
       logRetention: props.logRetention,
     });
     // A tick throttled behind a long run is dropped, not queued: the next minute's tick does its work.

@@ -6,8 +6,10 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
+import type { MIGRATE_LAMBDA_SETTINGS } from '@kontext/settings';
 import { Construct } from 'constructs';
 import type { Database } from './database.ts';
+import { processEnvironment } from './process-environment.ts';
 import { arnWildcardFinding } from './nag-findings.ts';
 import { ServiceFunction } from './service-function.ts';
 
@@ -57,12 +59,12 @@ export class SchemaMigration extends Construct {
       memorySize: 512,
       // A long migration on a large table must finish inside one invocation.
       timeout: Duration.minutes(10),
-      environment: {
+      environment: processEnvironment<typeof MIGRATE_LAMBDA_SETTINGS>({
         ...props.database.writerEnvironment,
         // The writer's certificate chains to the RDS CA, which Node does not trust by default:
         // encrypted, not verified (the proxy's certificate, used by everything else, is verified).
         DATABASE_SSL: 'require',
-      },
+      }),
       logRetention: props.logRetention,
     });
     props.database.allowDirectClient(this.function, 'Schema migrations');

@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type { EnvironmentOf, MIGRATE_LAMBDA_SETTINGS } from '@kontext/settings';
 import { Construct } from 'constructs';
 
 /**
@@ -22,7 +23,7 @@ export class SecretKey extends Construct {
   }
 
   /** What a process that seals or opens secrets reads (packages/cloud SECRETS_KMS_KEY_ID). */
-  get environment(): Record<string, string> {
+  get environment(): Required<Pick<EnvironmentOf<typeof MIGRATE_LAMBDA_SETTINGS>, 'SECRETS_KMS_KEY_ID'>> {
     return { SECRETS_KMS_KEY_ID: this.key.keyArn };
   }
 

@@ -3,8 +3,10 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { DISPATCHER_LAMBDA_SETTINGS } from '@kontext/settings';
 import { Construct } from 'constructs';
 import type { Database } from './database.ts';
+import { processEnvironment } from './process-environment.ts';
 import type { Queues } from './queues.ts';
 import type { SecretKey } from './secret-key.ts';
 import { ServiceFunction } from './service-function.ts';
@@ -45,13 +47,13 @@ export class WebhookDispatcher extends Construct {
       subnets: props.subnets,
       memorySize: 512,
       timeout: DISPATCHER_TIMEOUT,
-      environment: {
+      environment: processEnvironment<typeof DISPATCHER_LAMBDA_SETTINGS>({
         ...props.database.proxyEnvironment,
         BUCKET_NAME: props.storage.bucket.bucketName,
         QUEUE_NAME_PREFIX: props.queues.queueNamePrefix,
         ...props.secretKey.environment,
         LOG_LEVEL: props.logLevel,
-      },
+      }),
       logRetention: props.logRetention,
     });
     props.database.allowClient(this.handler, 'Kontext webhook dispatcher');

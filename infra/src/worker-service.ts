@@ -3,9 +3,11 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { EnvironmentOf, WORKER_AWS_SETTINGS } from '@kontext/settings';
 import { Construct } from 'constructs';
 import { BacklogScaling, type BacklogScalingOptions } from './backlog-scaling.ts';
 import type { Database } from './database.ts';
+import { processEnvironment } from './process-environment.ts';
 import type { QueueWithDeadLetter } from './queues.ts';
 import { MODEL_WEIGHTS_PREFIX, type Storage, TENANT_PREFIX } from './storage.ts';
 
@@ -92,7 +94,7 @@ export class WorkerService extends Construct {
             runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
           });
 
-    const modelEnvironment: Record<string, string> =
+    const modelEnvironment: EnvironmentOf<typeof WORKER_AWS_SETTINGS> =
       compute.kind === 'gpu' ? { MODEL_WEIGHTS_S3_URI: props.storage.modelWeightsUri, MODEL_DIR: '/models' } : {};
     this.container = this.taskDefinition.addContainer('Worker', {
       image: props.image,
@@ -100,21 +102,23 @@ export class WorkerService extends Construct {
       memoryReservationMiB: compute.kind === 'gpu' ? compute.memoryReservationMiB : undefined,
       gpuCount: compute.kind === 'gpu' ? 1 : undefined,
       environment: {
-        // BACKEND is what gpu-worker/src/config.ts reads; the other two are the contract's names.
-        BACKEND: 'aws',
+        // Read by no process: the deployment contract's names for what BACKEND=aws selects.
         QUEUE_BACKEND: 'sqs',
         STORAGE_BACKEND: 's3',
-        AWS_REGION: Stack.of(this).region,
-        BUCKET_NAME: props.storage.bucket.bucketName,
-        QUEUE_NAME_PREFIX: props.queueNamePrefix,
-        ENGINE_POOL: props.enginePool,
-        ENGINE: props.engine,
-        DATABASE_HOST: props.database.proxy.endpoint,
-        DATABASE_NAME: props.database.proxyEnvironment.DATABASE_NAME,
-        HEALTH_PORT: String(HEALTH_PORT),
-        DRAIN_SECONDS: String(DRAIN_SECONDS),
-        LOG_LEVEL: props.logLevel,
-        ...modelEnvironment,
+        ...processEnvironment<typeof WORKER_AWS_SETTINGS>({
+          BACKEND: 'aws',
+          AWS_REGION: Stack.of(this).region,
+          BUCKET_NAME: props.storage.bucket.bucketName,
+          QUEUE_NAME_PREFIX: props.queueNamePrefix,
+          ENGINE_POOL: props.enginePool,
+          ENGINE: props.engine,
+          DATABASE_HOST: props.database.proxy.endpoint,
+          DATABASE_NAME: props.database.proxyEnvironment.DATABASE_NAME,
+          HEALTH_PORT: String(HEALTH_PORT),
+          DRAIN_SECONDS: String(DRAIN_SECONDS),
+          LOG_LEVEL: props.logLevel,
+          ...modelEnvironment,
+        }),
       },
       secrets: {
         DATABASE_USERNAME: ecs.Secret.fromSecretsManager(props.database.secret, 'username'),

@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import postgres from 'postgres';
 import { ApiClient } from '../harness/api-client.ts';
 import { runOpenLoop } from './load.ts';
-import { describeMachine, quantile, reportResults, round } from './report.ts';
+import { describeMachine, quantile, reportResults, round, sized } from './report.ts';
 
 // `npm run bench` part 2, accounts:
 //   1. what key verification costs per request with a warm cache: the same trivial route with no
@@ -18,7 +18,7 @@ import { describeMachine, quantile, reportResults, round } from './report.ts';
 //      finished jobs seeded through the real accounting trigger: seeding time, the trigger's write
 //      cost per job, and the query's p50/p95 at day granularity.
 
-const USAGE_JOBS = Number(process.env.BENCH_USAGE_JOBS ?? 1_000_000);
+const USAGE_JOBS = Number(process.env.BENCH_USAGE_JOBS ?? sized(1_000_000, 600));
 const SEED_BATCH = 20_000;
 /**
  * Jobs finished per UPDATE while seeding. Each finished job updates its tenant's row; many in one
@@ -67,14 +67,14 @@ async function main(): Promise<void> {
     const port = (server.address() as { port: number }).port;
     const http: Record<string, unknown> = {};
     for (const path of ['/plain', '/verified', '/verified-and-limited', '/plain']) {
-      const run = await runOpenLoop({ url: `http://127.0.0.1:${port}${path}`, headers: { 'x-key': key.key }, rate: RATE, durationSeconds: 5 });
+      const run = await runOpenLoop({ url: `http://127.0.0.1:${port}${path}`, headers: { 'x-key': key.key }, rate: RATE, durationSeconds: sized(5, 1) });
       // The first /plain run warms up; the second is the one reported.
       http[path] = { p50Ms: run.latencyMs.p50, p99Ms: run.latencyMs.p99, statuses: run.statuses };
     }
     await new Promise((resolve) => server.close(resolve));
     await authenticateApiKey({ ctx, input: { key: key.key } });
     const inProcess: number[] = [];
-    for (let i = 0; i < 100_000; i++) {
+    for (let i = 0; i < sized(100_000, 100); i++) {
       const started = performance.now();
       await authenticateApiKey({ ctx, input: { key: key.key } });
       inProcess.push(performance.now() - started);
@@ -103,10 +103,11 @@ async function main(): Promise<void> {
       await sql`
         INSERT INTO jobs (id, tenant_id, api_key_id, mode, request_id, model, engine_pool, status, prompt, seed, width, height,
           output_format, steps, guidance, safety_tolerance, cost_credits, input_mp, output_mp, max_attempts, attempts,
-          created_at, queued_at, started_at, engine)
+          created_at, queued_at, started_at, engine, root_job_id)
         SELECT 'job_seed_' || lpad(g::text, 9, '0'), ${tenant.id}, ${key.id}, 'live', 'req_seed',
                (ARRAY['flux-kontext-dev', 'flux-kontext-pro', 'flux-kontext-max'])[1 + g % 3], 'kontext-dev', 'running',
-               'seeded', g, 1024, 1024, 'png', 28, 2.5, 2, 2, 1.0486, 1.0486, 3, 1, t, t, t + interval '800 ms', 'preview-cpu/1'
+               'seeded', g, 1024, 1024, 'png', 28, 2.5, 2, 2, 1.0486, 1.0486, 3, 1, t, t, t + interval '800 ms', 'preview-cpu/1',
+               'job_seed_' || lpad(g::text, 9, '0')
         FROM generate_series(${first}::int, ${last}::int) AS g,
              LATERAL (SELECT now() - interval '90 days' + (g::float8 / ${USAGE_JOBS}) * interval '90 days' AS t) ts`;
       // Finish it, a few jobs per statement, so the trigger runs once per job as when workers finish them.
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < 5; i++) await client.request('GET', path);
       const samples: number[] = [];
       let jobsInResult = 0;
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < sized(100, 3); i++) {
         const started = performance.now();
         const response = await client.request<{ totals: { jobs: number } }>('GET', path);
         samples.push(performance.now() - started);

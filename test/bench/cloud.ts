@@ -13,7 +13,7 @@ import { ApiClient } from '../harness/api-client.ts';
 import { startMotoServer, startS3Server } from '../harness/aws-servers.ts';
 import { createCloudFixture } from '../harness/cloud.ts';
 import { serveLambdaOverHttp, type HttpApiHandler } from '../harness/lambda-bridge.ts';
-import { describeMachine, quantile, reportResults, round } from './report.ts';
+import { describeMachine, quantile, reportResults, round, sized } from './report.ts';
 
 // `npm run bench` part 4, the cloud composition, on the protocol servers the tests use:
 //   1. dispatch latency through SQS (moto) with long polling: submit committed (through the API
@@ -22,7 +22,7 @@ import { describeMachine, quantile, reportResults, round } from './report.ts';
 //      and the time to import and initialise its handler module in a fresh Node process
 //      (configuration, secrets from Secrets Manager, clients), median of 5.
 
-const IMPORT_RUNS = 5;
+const IMPORT_RUNS = sized(5, 1);
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'kontext-bench-cloud-'));
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       const api = new ApiClient(bridge.url, key);
       for (let i = 0; i < 5; i++) await api.submitAndWait({ prompt: 'warm-up', seed: i, steps: 2 });
       const ids: string[] = [];
-      for (let i = 0; i < 100; i++) ids.push((await api.submitAndWait({ prompt: `dispatch ${i}`, seed: i, steps: 2 })).id);
+      for (let i = 0; i < sized(100, 3); i++) ids.push((await api.submitAndWait({ prompt: `dispatch ${i}`, seed: i, steps: 2 })).id);
       // queued_at is the submit transaction's start; the outbox send to SQS follows the commit.
       const rows = await sql<{ ms: number }[]>`SELECT extract(epoch FROM (started_at - queued_at)) * 1000 AS ms FROM jobs WHERE id = ANY(${ids})`;
       const dispatch = rows.map((row) => Number(row.ms));

@@ -6,7 +6,7 @@ import { silentLogger } from '@kontext/services';
 import postgres from 'postgres';
 import { ApiClient } from '../harness/api-client.ts';
 import { WebhookReceiver } from '../harness/receiver.ts';
-import { describeMachine, quantile, reportResults, round } from './report.ts';
+import { describeMachine, quantile, reportResults, round, sized } from './report.ts';
 
 // `npm run bench` part 3, lineage and delivery:
 //   1. webhook latency: a job's terminal transition committed -> the receiver has the delivery
@@ -14,8 +14,9 @@ import { describeMachine, quantile, reportResults, round } from './report.ts';
 //   2. dispatcher throughput: BENCH_DELIVERIES (default 3000) due deliveries drained to a loopback receiver;
 //   3. GET /v1/jobs/{root}/lineage for a 200-job tree built through the API (random branching).
 
-const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 3000);
-const TREE_SIZE = 200;
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? sized(3000, 20));
+const TREE_SIZE = sized(200, 5);
+const LATENCY_JOBS = sized(100, 3);
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'kontext-bench-delivery-'));
@@ -50,11 +51,11 @@ async function main(): Promise<void> {
       json: { url: receiver.url('/latency'), events: ['job.succeeded'] },
     })).body;
     const latencyJobs: string[] = [];
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < LATENCY_JOBS; i++) {
       const result = await api.submitAndWait({ prompt: `latency ${i}`, steps: 2, aspect_ratio: '1:1' });
       latencyJobs.push(result.id);
     }
-    await receiver.waitFor('/latency', 100, 30_000);
+    await receiver.waitFor('/latency', LATENCY_JOBS, 30_000);
     const finished = new Map(
       (await sql<{ id: string; finished: Date }[]>`SELECT id, finished_at AS finished FROM jobs WHERE id = ANY(${latencyJobs})`).map((row) => [
         row.id,
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
     }
     const samples: number[] = [];
     let treeSize = 0;
-    for (let i = 0; i < 105; i++) {
+    for (let i = 0; i < sized(105, 7); i++) {
       const t = performance.now();
       const lineage = await api.request<{ tree: { children: unknown[] } }>('GET', `/v1/jobs/${rootJob.id}/lineage`);
       if (i >= 5) samples.push(performance.now() - t);

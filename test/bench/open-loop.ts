@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { sleep } from '@kontext/core';
 
 // An open-loop load generator: requests start on a fixed schedule (rate per second, evenly
 // spaced), whatever the server's latency, and each latency is measured from its scheduled start,
@@ -51,7 +52,7 @@ for (let i = 0; i < total; i++) {
   // Timers are good to about a millisecond; latency is counted from the schedule, not the timer,
   // so late timer wake-ups count against the server, never in its favour.
   const wait = scheduledAt - performance.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  if (wait > 0) await sleep(wait);
   inFlight.push(send(scheduledAt));
 }
 await Promise.all(inFlight);

@@ -21,9 +21,20 @@ export function describeMachine(): { cpus: number; cpu: string | undefined; memo
   return { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version };
 }
 
-/** Prints the results and keeps them under bench-results/ as `<name>-<timestamp>.json`. */
+/**
+ * `BENCH_SMOKE=1`: every part at a tiny size, so the suite can check each still runs end to end
+ * (test/bench/bench-smoke.test.ts) without measuring anything. Its figures mean nothing.
+ */
+export const SMOKE = process.env.BENCH_SMOKE === '1';
+
+/** A count or duration: the real one, or the smoke run's tiny one. */
+export function sized(full: number, smoke: number): number {
+  return SMOKE ? smoke : full;
+}
+
+/** Prints the results and keeps them as `<name>-<timestamp>.json` under bench-results/ (or BENCH_RESULTS_DIR). */
 export async function reportResults(name: string, results: Record<string, unknown>): Promise<void> {
-  const out = join(REPO_ROOT, 'bench-results');
+  const out = process.env.BENCH_RESULTS_DIR ?? join(REPO_ROOT, 'bench-results');
   await mkdir(out, { recursive: true });
   const file = join(out, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);

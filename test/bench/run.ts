@@ -9,7 +9,7 @@ import postgres from 'postgres';
 import sharp from 'sharp';
 import { ApiClient } from '../harness/api-client.ts';
 import { runLoad, runOpenLoop, type LoadResult } from './load.ts';
-import { describeMachine, quantile, reportResults, round } from './report.ts';
+import { describeMachine, quantile, reportResults, round, sized } from './report.ts';
 
 // `npm run bench`: the foundation's performance figures on this machine.
 //   1. a bare Hono hello-world (the ceiling for this runtime and machine);
@@ -19,10 +19,10 @@ import { describeMachine, quantile, reportResults, round } from './report.ts';
 //   5. end-to-end time of a 1-megapixel edit with the preview engine.
 // A real embedded Postgres with default (durable) settings; results printed and written to bench-results/.
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? sized(10, 1));
 const RATE = Number(process.env.BENCH_RATE ?? 300);
 /** Fixed-rate runs; the machine's disk flush latency varies run to run, so several are reported. */
-const RATE_RUNS = Number(process.env.BENCH_RATE_RUNS ?? 3);
+const RATE_RUNS = Number(process.env.BENCH_RATE_RUNS ?? sized(3, 1));
 
 async function benchHelloWorld(): Promise<LoadResult> {
   const app = new Hono();
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     const api = new ApiClient(platform.url, await benchKey(platform));
     const dispatchIds: string[] = [];
     for (let i = 0; i < 5; i++) await api.submitAndWait({ prompt: 'warm-up', seed: i });
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < sized(100, 3); i++) {
       // One at a time, so a worker is always idle and waiting: this isolates dispatch from queueing.
       const result = await api.submitAndWait({ prompt: `dispatch ${i}`, seed: i });
       dispatchIds.push(result.id);
@@ -108,12 +108,12 @@ async function main(): Promise<void> {
     const endToEnd: number[] = [];
     const submitOnly: number[] = [];
     const engineSeconds: number[] = [];
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < sized(20, 2); i++) {
       const started = performance.now();
       const submitted = await api.submit({ prompt: `edit ${i}`, input_image: input, seed: i });
       submitOnly.push(performance.now() - started);
       const result = await api.waitForResult(submitted.body.id, { timeoutMs: 30_000 });
-      const sample = await fetch(result.result!.sample);
+      const sample = await fetch(result.result!.sample!);
       await sample.arrayBuffer();
       endToEnd.push(performance.now() - started);
       engineSeconds.push(result.result!.duration);

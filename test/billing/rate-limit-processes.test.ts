@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../harness/api-client.ts';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.ts';
 import { spawnNode, type SpawnedProcess } from '../harness/processes.ts';
+import { sleep } from '@kontext/core';
 
 // The per-key rate limit lives in Postgres, not in a process: two separate API server processes
 // sharing the database enforce one limit between them.
@@ -38,7 +39,7 @@ beforeAll(async () => {
       const server = servers[i]!;
       while (Date.now() < deadline && server.child.exitCode === null) {
         if ((await fetch(`${url}/health`).catch(() => undefined))?.ok) return;
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await sleep(50);
       }
       throw new Error(`API server at ${url} did not start; output:\n${server.output()}`);
     }),

@@ -79,7 +79,7 @@ describe('a worker killed mid-job', () => {
     }
     // One output (image and thumbnail): the killed worker never got as far as storing anything.
     expect(await countFiles(join(platform.blobDir, 'tenants'))).toBe(2); // the image and its thumbnail
-    const sample = await fetch(result.result!.sample);
+    const sample = await fetch(result.result!.sample!);
     expect(sample.status).toBe(200);
   }, TEST_TIMEOUT_MS);
 

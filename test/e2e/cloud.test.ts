@@ -17,6 +17,7 @@ import { pngImage } from '../harness/images.ts';
 import { serveLambdaOverHttp, type HttpApiHandler, type LambdaBridge } from '../harness/lambda-bridge.ts';
 import { spawnCommand, type SpawnedProcess } from '../harness/processes.ts';
 import { WebhookReceiver } from '../harness/receiver.ts';
+import { sleep } from '@kontext/core';
 
 // The cloud composition end to end, over the real wire protocols and with the deployed artifacts:
 // the API Lambda's bundle served through API Gateway v2 events, jobs through SQS and images in S3
@@ -146,7 +147,7 @@ describe('the cloud composition', () => {
     const result = await api.waitForResult(submitted.body.id, { timeoutMs: JOB_DEADLINE_MS });
     expect(result).toMatchObject({ status: 'Ready', details: { engine: 'preview-cpu/1', status: 'succeeded' } });
     // A presigned S3 URL, fetched like any client would.
-    const sample = new URL(result.result!.sample);
+    const sample = new URL(result.result!.sample!);
     expect(sample.searchParams.get('X-Amz-Signature')).toBeTruthy();
     const download = await fetch(sample);
     expect(download.status).toBe(200);
@@ -234,7 +235,7 @@ describe('the cloud composition', () => {
     const lost = await drainToEvent('webhooks', endpoints);
     expect(lost.Records).toHaveLength(endpoints);
     // Claims lapse by the clock (2 s here); a slower machine only waits further past the lapse.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await sleep(2500);
 
     expect((await maintain()).passes).toBeGreaterThanOrEqual(1);
     const relayed = await drainToEvent('webhooks', lost.Records.length);

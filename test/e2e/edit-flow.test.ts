@@ -36,7 +36,7 @@ describe('an edit travels the whole way', { timeout: 120_000 }, () => {
     expect(result.progress).toBe(1);
     expect(result.details).toMatchObject({ status: 'succeeded', engine: 'preview-cpu/1', width: 1024, height: 1024 });
 
-    const sample = await download(result.result!.sample);
+    const sample = await download(result.result!.sample!);
     expect(sample.status).toBe(200);
     expect(sample.type).toBe('image/png');
     const meta = await sharp(sample.bytes).metadata();
@@ -47,7 +47,7 @@ describe('an edit travels the whole way', { timeout: 120_000 }, () => {
     const input = await jpegImage({ width: 1200, height: 800, seed: 3 });
     const result = await platform.api.submitAndWait({ prompt: 'make it night', input_image: input.toString('base64'), output_format: 'jpeg' });
     expect(result.status).toBe('Ready');
-    const sample = await download(result.result!.sample);
+    const sample = await download(result.result!.sample!);
     expect(sample.type).toBe('image/jpeg');
     expect(await sharp(sample.bytes).metadata()).toMatchObject({ format: 'jpeg', width: 1248, height: 832 });
   });
@@ -56,7 +56,7 @@ describe('an edit travels the whole way', { timeout: 120_000 }, () => {
     const input = await pngImage({ width: 800, height: 800, seed: 4 });
     const result = await platform.api.submitAndWait({ prompt: 'widen', input_image: dataUrl(input), aspect_ratio: '21:9' });
     expect(result.details).toMatchObject({ width: 1568, height: 672 });
-    expect(await sharp((await download(result.result!.sample)).bytes).metadata()).toMatchObject({ width: 1568, height: 672 });
+    expect(await sharp((await download(result.result!.sample!)).bytes).metadata()).toMatchObject({ width: 1568, height: 672 });
   });
 
   it('the same seed and inputs give identical bytes; another seed does not', async () => {
@@ -65,7 +65,7 @@ describe('an edit travels the whole way', { timeout: 120_000 }, () => {
     const first = await platform.api.submitAndWait(request);
     const second = await platform.api.submitAndWait(request);
     const third = await platform.api.submitAndWait({ ...request, seed: 1235 });
-    const [a, b, c] = await Promise.all([first, second, third].map((r) => download(r.result!.sample)));
+    const [a, b, c] = await Promise.all([first, second, third].map((r) => download(r.result!.sample!)));
     expect(a!.bytes.equals(b!.bytes)).toBe(true);
     expect(a!.bytes.equals(c!.bytes)).toBe(false);
   });
@@ -90,7 +90,7 @@ describe('an edit travels the whole way', { timeout: 120_000 }, () => {
       expect(result.status).toBe('Ready');
       // 1000x750 snaps to 1184x880; every later round keeps that size.
       expect(result.details).toMatchObject({ width: 1184, height: 880 });
-      const sample = await download(result.result!.sample);
+      const sample = await download(result.result!.sample!);
       image = sample.bytes.toString('base64');
       jobIds.push(submitted.body.id);
     }

@@ -145,7 +145,7 @@ describe('nothing stays Pending forever', () => {
   it('with an external queue (outbox dispatch), a send lost after commit is relayed by the sweeper', async () => {
     // The dispatch mode an SQS deployment uses, with the external queue down at submit time. The
     // platform's own sweeper then relays the outbox row to its (working) queue.
-    const outboxCtx = { ...platform.ctx, jobDispatch: 'outbox' as const, queue: new UnreachableQueue() };
+    const outboxCtx = { ...platform.ctx, queueInJobDatabase: false, queue: new UnreachableQueue() };
     const auth = await authenticateApiKey({ ctx: outboxCtx, input: { key: platform.devApiKey } });
     const sql = postgres(platform.database.url, { max: 1, onnotice: () => {} });
     try {

@@ -76,7 +76,7 @@ describe('the Kontext engine behind the worker agent', () => {
     const result = await platform.api.waitForResult(submitted.body.id, { timeoutMs: JOB_DEADLINE_MS });
     expect(result.status).toBe('Ready');
     expect(result.details!.engine).toMatch(/^kontext-diffusers\//);
-    const metadata = await sharp(await download(result.result!.sample)).metadata();
+    const metadata = await sharp(await download(result.result!.sample!)).metadata();
     expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({
       format: 'png',
       width: result.details!.width,
@@ -89,7 +89,7 @@ describe('the Kontext engine behind the worker agent', () => {
     const first = await submitAndWaitForEngine(request);
     const second = await submitAndWaitForEngine(request);
     expect(first.status).toBe('Ready');
-    expect(Buffer.compare(await download(first.result!.sample), await download(second.result!.sample))).toBe(0);
+    expect(Buffer.compare(await download(first.result!.sample!), await download(second.result!.sample!))).toBe(0);
     const sql = postgres(platform.database.url, { max: 1, onnotice: () => {} });
     try {
       const progress = await sql<{ progress: number }[]>`

@@ -1,20 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  AssetSchema,
-  JobListSchema,
-  JobRecordSchema,
-  LineageResponseSchema,
-  newId,
-  type JobRecord,
-  type LineageNodeRecord,
-  type LineageResponse,
-} from '@kontext/core';
+import { AssetSchema, JobListSchema, JobRecordSchema, LineageResponseSchema, newId, type JobRecord, type LineageNodeRecord, type LineageResponse, type SubmitResponse, sleep } from '@kontext/core';
 import { EngineError } from '@kontext/gpu-worker';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import type { ApiClient, ApiResponse, SubmitBody } from '../harness/api-client.ts';
+import type { ApiClient, ApiResponse } from '../harness/api-client.ts';
 import { countFiles } from '../harness/counts.ts';
 import { ScriptedEngine, TestWorkers } from '../harness/engines.ts';
 import { pngImage } from '../harness/images.ts';
@@ -65,8 +56,8 @@ async function submitOk(api: ApiClient, body: Record<string, unknown>, model?: s
   return response.body.id;
 }
 
-function postEdit(api: ApiClient, jobId: string, body: Record<string, unknown>): Promise<ApiResponse<SubmitBody>> {
-  return api.request<SubmitBody>('POST', `/v1/jobs/${jobId}/edits`, { json: body });
+function postEdit(api: ApiClient, jobId: string, body: Record<string, unknown>): Promise<ApiResponse<SubmitResponse>> {
+  return api.request<SubmitResponse>('POST', `/v1/jobs/${jobId}/edits`, { json: body });
 }
 
 async function editOk(api: ApiClient, jobId: string, body: Record<string, unknown>): Promise<string> {
@@ -146,7 +137,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
     const value = await read();
     if (done(value)) return value;
     if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 
@@ -421,7 +412,7 @@ describe('lineage on a running platform', { timeout: 120_000 }, () => {
       ]);
       const sample = await api.waitForResult(edit.id);
       expect(sample.details).toMatchObject({ output_format: 'jpeg' });
-      expect((await download(sample.result!.sample)).type).toBe('image/jpeg');
+      expect((await download(sample.result!.sample!)).type).toBe('image/jpeg');
 
       // The lineage node of the edit lists the inherited reference.
       const lineage = await getLineage(api, edit.id);
@@ -458,7 +449,7 @@ describe('lineage on a running platform', { timeout: 120_000 }, () => {
       });
       expect(edit.inputs.map((input) => input.asset_id)).toEqual([outputAssetOf(parent), referenceAssetId]);
       const sample = await api.waitForResult(edit.id);
-      expect((await download(sample.result!.sample)).type).toBe('image/png');
+      expect((await download(sample.result!.sample!)).type).toBe('image/png');
 
       // Sampling settings and aspect ratio override too.
       const second = await ready(api, await editOk(api, parent.id, { prompt: 'square', aspect_ratio: '1:1', steps: 20, guidance: 4 }));

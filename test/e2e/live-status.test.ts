@@ -1,12 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { GetResultResponse, SubmitResponse } from '@kontext/core';
 import { EngineError, PreviewEngine } from '@kontext/gpu-worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiResponse, GetResultBody, SubmitBody } from '../harness/api-client.ts';
+import type { ApiResponse } from '../harness/api-client.ts';
 import { ScriptedEngine, TestWorkers } from '../harness/engines.ts';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.ts';
 import { expectProblem } from '../harness/problems.ts';
 import { jobLedger, tenantMoney, withSql } from '../harness/sql.ts';
+import { sleep } from '@kontext/core';
 
 // Live status: the Server-Sent Events stream of a job (ordered, resumable, ending after the
 // terminal status), `Prefer: wait` on submit, and cancel in every state of a job.
@@ -220,7 +222,7 @@ async function until<T>(read: () => Promise<T>, holds: (value: T) => boolean, ti
     const value = await read();
     if (holds(value)) return value;
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms: last ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }
 
@@ -257,13 +259,13 @@ async function filesUnder(directory: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
 
-async function submitOk(platform: TestPlatform, json: Record<string, unknown>, headers?: Record<string, string>): Promise<ApiResponse<SubmitBody & { status?: string; result?: GetResultBody['result'] }>> {
+async function submitOk(platform: TestPlatform, json: Record<string, unknown>, headers?: Record<string, string>): Promise<ApiResponse<SubmitResponse & { status?: string; result?: GetResultResponse['result'] }>> {
   const response = await platform.api.submit(json, headers ? { headers } : {});
   expect(response.status, response.text).toBe(200);
-  return response as ApiResponse<SubmitBody & { status?: string; result?: GetResultBody['result'] }>;
+  return response as ApiResponse<SubmitResponse & { status?: string; result?: GetResultResponse['result'] }>;
 }
 
-function cancel(platform: TestPlatform, jobId: string, key?: string): Promise<ApiResponse<GetResultBody & { details: { reason?: string } | null }>> {
+function cancel(platform: TestPlatform, jobId: string, key?: string): Promise<ApiResponse<GetResultResponse & { details: { reason?: string } | null }>> {
   return platform.api.request('POST', `/v1/jobs/${encodeURIComponent(jobId)}/cancel`, key ? { key } : {});
 }
 
@@ -470,7 +472,7 @@ describe('Prefer: wait on submit', () => {
     expect(response.body).toMatchObject({ id: expect.stringMatching(/^job_/), polling_url: expect.any(String), cost: expect.any(Number), status: 'Ready' });
     const result = response.body.result;
     expect(result).toMatchObject({ prompt: 'quick one', sample: expect.any(String) });
-    const sample = await fetch(result!.sample);
+    const sample = await fetch(result!.sample!);
     expect(sample.status).toBe(200);
     expect(sample.headers.get('content-type')).toBe('image/png');
     expect((await sample.arrayBuffer()).byteLength).toBeGreaterThan(0);
@@ -547,7 +549,7 @@ describe('Prefer: wait on submit', () => {
     // The longest wait, so that a slow machine cannot make the job outlast it.
     const parent = await submitOk(platform, { prompt: 'parent', steps: 1 }, { prefer: 'wait=60' });
     expect(parent.body.status).toBe('Ready');
-    const edit = await platform.api.request<SubmitBody & { status?: string; result?: GetResultBody['result'] }>(
+    const edit = await platform.api.request<SubmitResponse & { status?: string; result?: GetResultResponse['result'] }>(
       'POST',
       `/v1/jobs/${parent.body.id}/edits`,
       { json: { prompt: 'child', steps: 1 }, headers: { prefer: 'wait=60' } },

@@ -1,4 +1,9 @@
-// A small HTTP client over real fetch for tests: the API is exercised exactly as clients use it.
+import type { GetResultResponse, SubmitResponse } from '@kontext/core';
+import { sleep } from '@kontext/core';
+
+// A small HTTP client for tests: the API is exercised exactly as clients use it, either over a
+// real socket (the global fetch) or in process through the Hono app (`app.request`), where
+// nothing under test depends on the socket. Response types are the contract's own.
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -7,29 +12,30 @@ export interface ApiResponse<T = unknown> {
   text: string;
 }
 
-export interface GetResultBody {
-  id: string;
-  status: string;
-  result: { sample: string; prompt: string; seed: number; start_time: number; end_time: number; duration: number } | null;
-  progress: number | null;
-  details: { status: string; engine: string | null; width: number; height: number; output_format: string; error?: string } | null;
-}
+/** How a request reaches the API: the global fetch by default, or e.g. `(url, init) => app.request(url, init)`. */
+export type ApiFetch = (url: URL, init: RequestInit) => Response | Promise<Response>;
 
-export interface SubmitBody {
-  id: string;
-  polling_url: string;
-  cost: number;
-  input_mp: number;
-  output_mp: number;
+export interface ApiClientOptions {
+  fetch?: ApiFetch;
 }
 
 export class ApiClient {
+  readonly #fetch: ApiFetch;
+
   constructor(
     readonly baseUrl: string,
     readonly apiKey: string,
     /** How the credential travels: BFL's x-key header, or a Bearer token (the operator API's). */
     readonly credential: 'key' | 'admin' = 'key',
-  ) {}
+    options: ApiClientOptions = {},
+  ) {
+    this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
+  }
+
+  /** Another credential over the same transport (socket or in process). */
+  withKey(apiKey: string, credential: 'key' | 'admin' = 'key'): ApiClient {
+    return new ApiClient(this.baseUrl, apiKey, credential, { fetch: this.#fetch });
+  }
 
   async request<T = unknown>(
     method: string,
@@ -49,7 +55,7 @@ export class ApiClient {
     } else if (options.rawBody !== undefined) {
       body = options.rawBody;
     }
-    const response = await fetch(new URL(path, this.baseUrl), { method, headers, body: body as string | undefined });
+    const response = await this.#fetch(new URL(path, this.baseUrl), { method, headers, body: body as string | undefined });
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -61,7 +67,7 @@ export class ApiClient {
   }
 
   submit(json: unknown, options: { model?: string; key?: string | null; headers?: Record<string, string> } = {}) {
-    return this.request<SubmitBody>('POST', `/v1/${options.model ?? 'flux-kontext-dev'}`, {
+    return this.request<SubmitResponse>('POST', `/v1/${options.model ?? 'flux-kontext-dev'}`, {
       json,
       key: options.key,
       ...(options.headers ? { headers: options.headers } : {}),
@@ -69,30 +75,30 @@ export class ApiClient {
   }
 
   getResult(id: string, key?: string) {
-    return this.request<GetResultBody>('GET', `/v1/get_result?id=${encodeURIComponent(id)}`, key ? { key } : {});
+    return this.request<GetResultResponse>('GET', `/v1/get_result?id=${encodeURIComponent(id)}`, key ? { key } : {});
   }
 
   /** Polls until the job leaves Pending (or the predicate holds), then returns the last answer. */
   async waitForResult(
     id: string,
-    options: { timeoutMs?: number; until?: (body: GetResultBody) => boolean; key?: string } = {},
-  ): Promise<GetResultBody> {
+    options: { timeoutMs?: number; until?: (body: GetResultResponse) => boolean; key?: string } = {},
+  ): Promise<GetResultResponse> {
     const deadline = Date.now() + (options.timeoutMs ?? 20_000);
     const until = options.until ?? ((body) => body.status !== 'Pending');
     for (;;) {
       const response = await this.getResult(id, options.key);
       if (response.status === 429) {
         // Polled faster than the key's rate limit: back off as told, like a well-behaved client.
-        await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
+        await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
         continue;
       }
       if (until(response.body)) return response.body;
       if (Date.now() > deadline) throw new Error(`job ${id} still ${JSON.stringify(response.body)} after timeout`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await sleep(25);
     }
   }
 
-  async submitAndWait(json: unknown, options: { model?: string } = {}): Promise<GetResultBody> {
+  async submitAndWait(json: unknown, options: { model?: string } = {}): Promise<GetResultResponse> {
     const submitted = await this.submit(json, options);
     if (submitted.status !== 200) throw new Error(`submit failed: ${submitted.status} ${submitted.text}`);
     return this.waitForResult(submitted.body.id);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { findFreePort } from '@kontext/local';
 import S3rver from 's3rver';
 import { ensureTestVenv } from './python-tools.ts';
+import { sleep } from '@kontext/core';
 
 // Real protocol servers for the AWS adapters, started once per test run: moto's server for SQS
 // and Secrets Manager, s3rver for S3 (it checks presigned URL expiry, which moto does not). The
@@ -42,7 +43,7 @@ export async function startMotoServer(): Promise<RunningServer> {
       child.kill('SIGKILL');
       throw new Error(`moto_server did not start within 30 s: ${stderr}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   return {
     endpoint,

@@ -1,16 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ApiApp } from '@kontext/api';
 import { loadLocalConfig, startLocalPlatform, type LocalPlatform } from '@kontext/local';
 import type { Resolver } from '@kontext/net';
 import { ALL_API_KEY_SCOPES, createLogger, createTenant, issueApiKey } from '@kontext/services';
 import type { ApiKeyMode, ApiKeyScope, TenantLimits } from '@kontext/core';
-import { ApiClient } from './api-client.ts';
+import { ApiClient, type ApiFetch } from './api-client.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 // The whole platform for a test file, through the real one-machine composition root: its own
 // database (cloned from the template), its own blob directory, the API on a free port, worker
-// loops with the preview engine. Tests talk to it over HTTP.
+// loops with the preview engine. Tests talk to it over HTTP: through the socket, or in process
+// through the same app (`transport: 'in-process'`) where nothing under test needs a socket.
 
 export interface TestPlatformOptions {
   workerLoops?: number;
@@ -35,6 +37,27 @@ export interface TestPlatformOptions {
    * wrong tokens on purpose, so this is high unless a test is about the limit itself.
    */
   adminAuthFailureLimit?: number;
+  /**
+   * How `api`, `admin` and `client()` reach the API: over the socket (default), or in process
+   * through `app.request`. In process there is no client address (it reads `unknown`) and no
+   * Content-Length unless the client sets one; the server still listens for anything that needs it.
+   */
+  transport?: 'socket' | 'in-process';
+}
+
+export interface TenantWithKey {
+  tenantId: string;
+  key: string;
+  keyId: string;
+  api: ApiClient;
+}
+
+export interface TenantOptions {
+  name?: string;
+  credits?: number;
+  limits?: Partial<TenantLimits>;
+  mode?: ApiKeyMode;
+  scopes?: ApiKeyScope[];
 }
 
 export interface TestPlatform extends LocalPlatform {
@@ -45,14 +68,12 @@ export interface TestPlatform extends LocalPlatform {
   logs: string[];
   /** The operator API, with this platform's admin token. */
   admin: ApiClient;
+  /** The API app itself, on this platform's service context, for requests in process. */
+  app: ApiApp;
+  /** A client for any credential, over this platform's transport. */
+  client(key: string, credential?: 'key' | 'admin'): ApiClient;
   /** Another tenant with its own key (every scope unless given), for isolation, billing and limit tests. */
-  createTenantWithKey(options?: {
-    name?: string;
-    credits?: number;
-    limits?: Partial<TenantLimits>;
-    mode?: ApiKeyMode;
-    scopes?: ApiKeyScope[];
-  }): Promise<{ tenantId: string; key: string; keyId: string; api: ApiClient }>;
+  createTenantWithKey(options?: TenantOptions): Promise<TenantWithKey>;
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -79,20 +100,37 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     DISPATCHER_CONCURRENCY: String(options.dispatcherConcurrency ?? 32),
     ADMIN_AUTH_FAILURE_LIMIT: String(options.adminAuthFailureLimit ?? 100_000),
   });
-  const platform = await startLocalPlatform({
-    config,
-    log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
-    ...(options.resolve ? { resolve: options.resolve } : {}),
-  });
-  const api = new ApiClient(platform.url, platform.devApiKey);
+  const release = async () => {
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  let platform: LocalPlatform;
+  try {
+    platform = await startLocalPlatform({
+      config,
+      log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+    });
+  } catch (error) {
+    // A platform that did not start leaves nothing behind either.
+    await release();
+    throw error;
+  }
+  // The very app the platform's server serves, so an answer in process is the socket's answer.
+  const app = platform.app;
+  const inProcess: ApiFetch = (url, init) => app.request(url, init);
+  const client = (key: string, credential: 'key' | 'admin' = 'key') =>
+    new ApiClient(platform.url, key, credential, options.transport === 'in-process' ? { fetch: inProcess } : {});
   return {
     ...platform,
     database,
     dataDir,
     blobDir: join(dataDir, 'blobs'),
-    api,
+    api: client(platform.devApiKey),
     logs,
-    admin: new ApiClient(platform.url, platform.adminToken, 'admin'),
+    admin: client(platform.adminToken, 'admin'),
+    app,
+    client,
     createTenantWithKey: async (tenantOptions = {}) => {
       const tenant = await createTenant({
         ctx: platform.ctx,
@@ -106,12 +144,11 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         ctx: platform.ctx,
         input: { tenantId: tenant.id, name: 'test', mode: tenantOptions.mode ?? 'live', scopes: tenantOptions.scopes ?? ALL_API_KEY_SCOPES },
       });
-      return { tenantId: tenant.id, key: issued.key, keyId: issued.id, api: new ApiClient(platform.url, issued.key) };
+      return { tenantId: tenant.id, key: issued.key, keyId: issued.id, api: client(issued.key) };
     },
     stop: async () => {
       await platform.stop();
-      await database.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      await release();
     },
   };
 }

@@ -1,16 +1,8 @@
+import type { Problem } from '@kontext/core';
 import { expect } from 'vitest';
 import type { ApiResponse } from './api-client.ts';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  request_id: string;
-  errors?: { field: string; message: string }[];
-  [extension: string]: unknown;
-}
+export type { Problem };
 
 /**
  * Asserts an RFC 9457 problem response: the status, the media type, a detail, the request id in

@@ -91,7 +91,7 @@ describe('npm start', () => {
     const result = await api.submitAndWait({ prompt: 'a red bicycle', seed: 3 });
     expect(result.status).toBe('Ready');
     jobId = result.id;
-    expect((await fetch(result.result!.sample)).status).toBe(200);
+    expect((await fetch(result.result!.sample!)).status).toBe(200);
 
     await pressCtrlC(first);
     expect(first.output()).toContain('Stopped.');
@@ -106,7 +106,7 @@ describe('npm start', () => {
     const earlier = await api.getResult(jobId);
     expect(earlier.status).toBe(200);
     expect(earlier.body.status).toBe('Ready');
-    expect((await fetch(earlier.body.result!.sample)).status).toBe(200);
+    expect((await fetch(earlier.body.result!.sample!)).status).toBe(200);
 
     await pressCtrlC(second);
     expect(await processesMentioning(dataDir)).toEqual([]);

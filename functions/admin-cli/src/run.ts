@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ADMIN_CLI_SETTINGS, checkSettings } from '@kontext/settings';
 
 // The operator CLI: each command is one operator API call. Output is the JSON the API returns;
 // errors print the problem's detail and exit with status 1.
@@ -136,23 +137,17 @@ export function toRequest(args: string[]): Request | 'help' {
   }
 }
 
-// The defaults mirror `npm start` (functions/local), so the CLI finds a local platform started
-// with the same PORT and DATA_DIR without being told where it is; as there, a blank variable
-// counts as unset.
-function defaultApiUrl(env: NodeJS.ProcessEnv): string {
-  return `http://localhost:${env.PORT || 8787}`;
-}
-
-function defaultTokenFile(env: NodeJS.ProcessEnv, cwd: string): string {
-  // resolve, not join: an absolute DATA_DIR must stay absolute.
-  return resolve(cwd, env.DATA_DIR || '.data', 'admin-token');
-}
-
+// PORT and DATA_DIR are `npm start`'s own variables, with its defaults (packages/settings), so the
+// CLI finds a local platform started with the same environment without being told where it is.
 export function resolveConnection(args: string[], env: NodeJS.ProcessEnv, cwd: string): { url: string; token: string } {
   const { values } = parseArgs({ args, options: OPTIONS, allowPositionals: true });
-  const url = (values.url ?? env.KONTEXT_API_URL ?? defaultApiUrl(env)).replace(/\/+$/, '');
-  const tokenFile = values['token-file'] ?? defaultTokenFile(env, cwd);
-  const token = env.KONTEXT_ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  const checked = checkSettings(ADMIN_CLI_SETTINGS, env);
+  if (!checked.ok) throw new CliError(checked.message);
+  const settings = checked.config;
+  const url = (values.url ?? settings.KONTEXT_API_URL ?? `http://localhost:${settings.PORT}`).replace(/\/+$/, '');
+  // resolve, not join: an absolute DATA_DIR must stay absolute.
+  const tokenFile = values['token-file'] ?? resolve(cwd, settings.DATA_DIR, 'admin-token');
+  const token = settings.KONTEXT_ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
   if (!token) throw new CliError(`no admin token: set KONTEXT_ADMIN_TOKEN or pass --token-file (looked in ${tokenFile})`);
   return { url, token };
 }

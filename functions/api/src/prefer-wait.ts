@@ -1,5 +1,5 @@
-import { isProblemError, type SubmitResponse } from '@kontext/core';
-import { awaitSubmittedJob, refundRequest, type AuthenticatedKey } from '@kontext/services';
+import type { SubmitResponse } from '@kontext/core';
+import { awaitSubmittedJob, type AuthenticatedKey } from '@kontext/services';
 import type { Context } from 'hono';
 import type { ApiDependencies, ApiEnv } from './env.ts';
 
@@ -33,23 +33,15 @@ async function answerAfterWait(
 }
 
 /**
- * Runs a submit (a new job or a continued edit) and answers it, held with `Prefer: wait` when
- * asked. A refusal by credits or active jobs gives back the rate allowance the request took.
+ * Answers an accepted submit (a new job or a continued edit), held with `Prefer: wait` when asked.
+ * A refused submit never gets here: its verb has already given back what the request took.
  */
 export async function answerSubmit(
   c: Context<ApiEnv>,
   deps: ApiDependencies,
   auth: AuthenticatedKey,
-  submit: () => Promise<{ response: SubmitResponse }>,
+  response: SubmitResponse,
 ): Promise<SubmitResponse> {
-  try {
-    const { response } = await submit();
-    const waitSeconds = preferredWaitSeconds(c, deps);
-    return waitSeconds === undefined ? response : await answerAfterWait(c, deps, auth, response, waitSeconds);
-  } catch (error) {
-    if (isProblemError(error) && (error.kind === 'insufficient_credits' || error.kind === 'active_jobs_limit')) {
-      await refundRequest({ ctx: deps.ctx, input: { auth } });
-    }
-    throw error;
-  }
+  const waitSeconds = preferredWaitSeconds(c, deps);
+  return waitSeconds === undefined ? response : answerAfterWait(c, deps, auth, response, waitSeconds);
 }

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
+import { describe, expect } from 'vitest';
+import { it } from '../../../test/harness/fixtures.ts';
 import { expectProblem } from '../../../test/harness/problems.ts';
 
 // Wrong operator tokens are counted per source address: past the limit the address is refused
@@ -7,18 +7,11 @@ import { expectProblem } from '../../../test/harness/problems.ts';
 // logged with the address and its count, never with the token.
 
 const LIMIT = 3;
-let platform: TestPlatform;
-
-beforeAll(async () => {
-  platform = await startTestPlatform({ workerLoops: 0, adminAuthFailureLimit: LIMIT });
-});
-
-afterAll(async () => {
-  await platform?.stop();
-});
+// Over the socket: the limit is per client address, which only a real connection has.
+it.override({ platformOptions: { workerLoops: 0, adminAuthFailureLimit: LIMIT, transport: 'socket' } });
 
 describe('the operator API limits failed authentications per address', () => {
-  it(`after ${LIMIT} wrong tokens from one address, even the right token gets 429 with Retry-After`, async () => {
+  it(`after ${LIMIT} wrong tokens from one address, even the right token gets 429 with Retry-After`, async ({ platform }) => {
     const wrong = `kxadmin_wrong_${'x'.repeat(30)}`;
     // A request with no token at all is a mistake, not a guess: it is not counted.
     for (let i = 0; i < LIMIT + 2; i++) expectProblem(await platform.admin.request('GET', '/admin/v1/tenants', { key: null }), 401);
@@ -39,7 +32,7 @@ describe('the operator API limits failed authentications per address', () => {
     expect(platform.logs.some((line) => line.includes('operator authentication refused: too many failures'))).toBe(true);
   });
 
-  it('the tenant API is not affected', async () => {
+  it('the tenant API is not affected', async ({ platform }) => {
     expect((await platform.api.request('GET', '/v1/credits')).status).toBe(200);
   });
 });

@@ -1,8 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createApp } from '@kontext/api';
 import {
   API_KEY_SCOPES,
   CreatedApiKeySchema,
@@ -15,17 +11,14 @@ import {
   UsageResponseSchema,
   type TenantLimits,
 } from '@kontext/core';
-import { connectDatabase } from '@kontext/db';
-import { PostgresQueue } from '@kontext/queue';
-import { createServiceContext, createTenant, isAdminApiEnabled, issueApiKey } from '@kontext/services';
-import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenant, isAdminApiEnabled, issueApiKey } from '@kontext/services';
+import type postgres from 'postgres';
+import { describe, expect } from 'vitest';
 import type { z } from 'zod';
-import { ApiClient, type ApiResponse } from '../../../test/harness/api-client.ts';
+import type { ApiResponse } from '../../../test/harness/api-client.ts';
+import { it } from '../../../test/harness/fixtures.ts';
 import { expectProblem, type Problem } from '../../../test/harness/problems.ts';
-import { createTestDatabase } from '../../../test/harness/database.ts';
-import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
+import type { TestPlatform } from '../../../test/harness/platform.ts';
 
 // The operator API (/admin/v1): who may call it, tenants and their limits, credits and the
 // ledger, keys issued for tenants, and platform usage. Talked to over HTTP, as an operator would.
@@ -33,50 +26,37 @@ import { startTestPlatform, type TestPlatform } from '../../../test/harness/plat
 type Tenant = z.infer<typeof TenantSchema>;
 type CreatedKey = z.infer<typeof CreatedApiKeySchema>;
 
-
-let platform: TestPlatform;
-let sql: postgres.Sql;
-
-beforeAll(async () => {
-  platform = await startTestPlatform({ workerLoops: 1 });
-  sql = postgres(platform.database.url, { max: 2, onnotice: () => {} });
-});
-
-afterAll(async () => {
-  await sql?.end({ timeout: 5 });
-  await platform?.stop();
-});
-
+it.override({ platformOptions: { workerLoops: 1 } });
 
 /** A unique tenant name per call, so tests never depend on each other's tenants. */
 function uniqueName(label: string): string {
   return `${label} ${randomBytes(4).toString('hex')}`;
 }
 
-async function createTenantViaApi(body: { name?: string; credits?: number; limits?: Partial<TenantLimits> } = {}): Promise<Tenant> {
+async function createTenantViaApi(platform: TestPlatform, body: { name?: string; credits?: number; limits?: Partial<TenantLimits> } = {}): Promise<Tenant> {
   const response = await platform.admin.request<Tenant>('POST', '/admin/v1/tenants', { json: { name: uniqueName('Tenant'), ...body } });
   expect(response.status, response.text).toBe(201);
   return response.body;
 }
 
-async function createKeyViaApi(tenantId: string, body: Record<string, unknown> = {}): Promise<CreatedKey> {
+async function createKeyViaApi(platform: TestPlatform, tenantId: string, body: Record<string, unknown> = {}): Promise<CreatedKey> {
   const response = await platform.admin.request<CreatedKey>('POST', `/admin/v1/tenants/${tenantId}/keys`, { json: { name: 'primary', ...body } });
   expect(response.status, response.text).toBe(201);
   return response.body;
 }
 
-async function tenantCount(): Promise<number> {
+async function tenantCount(sql: postgres.Sql): Promise<number> {
   const [row] = await sql<{ count: string }[]>`SELECT count(*)::text AS count FROM tenants`;
   return Number(row?.count);
 }
 
-async function ledger(tenantId: string): Promise<{ sum: number; entries: number }> {
+async function ledger(sql: postgres.Sql, tenantId: string): Promise<{ sum: number; entries: number }> {
   const [row] = await sql<{ sum: string | null; entries: string }[]>`
     SELECT sum(amount)::text AS sum, count(*)::text AS entries FROM credit_ledger WHERE tenant_id = ${tenantId}`;
   return { sum: Number(row?.sum ?? 0), entries: Number(row?.entries ?? 0) };
 }
 
-async function getTenantViaApi(id: string): Promise<Tenant> {
+async function getTenantViaApi(platform: TestPlatform, id: string): Promise<Tenant> {
   const response = await platform.admin.request<Tenant>('GET', `/admin/v1/tenants/${id}`);
   expect(response.status, response.text).toBe(200);
   return response.body;
@@ -98,9 +78,9 @@ function adminRoutes(tenantId: string): [string, string, unknown][] {
 }
 
 describe('operator authentication', () => {
-  it('a missing or wrong admin token -> 401 on every operator route, and nothing is written', async () => {
-    const tenant = await createTenantViaApi({ credits: 10 });
-    const before = await tenantCount();
+  it('a missing or wrong admin token -> 401 on every operator route, and nothing is written', async ({ platform, sql }) => {
+    const tenant = await createTenantViaApi(platform, { credits: 10 });
+    const before = await tenantCount(sql);
     const wrongTokens: (string | null)[] = [
       null,
       `kxadmin_${randomBytes(32).toString('base64url')}`,
@@ -122,15 +102,15 @@ describe('operator authentication', () => {
       });
       expectProblem(basic, 401);
     }
-    expect(await tenantCount()).toBe(before);
-    const after = await getTenantViaApi(tenant.id);
+    expect(await tenantCount(sql)).toBe(before);
+    const after = await getTenantViaApi(platform, tenant.id);
     expect(after.credits.available).toBe(10);
     expect(after.limits).toEqual(tenant.limits);
   });
 
-  it('an API key, however privileged, -> 403 (x-key or Bearer), even alongside the admin token', async () => {
-    const tenant = await createTenantViaApi();
-    const before = await tenantCount();
+  it('an API key, however privileged, -> 403 (x-key or Bearer), even alongside the admin token', async ({ platform, sql }) => {
+    const tenant = await createTenantViaApi(platform);
+    const before = await tenantCount(sql);
     for (const [method, path, json] of adminRoutes(tenant.id)) {
       const body = json === undefined ? {} : { json };
       const viaXKey = await platform.admin.request(method, path, { key: null, headers: { 'x-key': platform.devApiKey }, ...body });
@@ -147,15 +127,15 @@ describe('operator authentication', () => {
       });
       expectProblem(both, 403);
     }
-    expect(await tenantCount()).toBe(before);
+    expect(await tenantCount(sql)).toBe(before);
   });
 
-  it('the admin token is not an API key: the tenant API refuses it with 401', async () => {
+  it('the admin token is not an API key: the tenant API refuses it with 401', async ({ platform }) => {
     const response = await platform.api.request('GET', '/v1/credits', { key: null, headers: { authorization: `Bearer ${platform.adminToken}` } });
     expectProblem(response, 401);
   });
 
-  it('the right token works, case-insensitively on the scheme', async () => {
+  it('the right token works, case-insensitively on the scheme', async ({ platform }) => {
     const response = await platform.admin.request('GET', '/admin/v1/tenants?limit=1', {
       key: null,
       headers: { authorization: `bearer ${platform.adminToken}` },
@@ -165,68 +145,51 @@ describe('operator authentication', () => {
 });
 
 describe('with no admin token configured', () => {
-  it('the operator API does not exist: 404 problem+json for every route and credential, while the tenant API works', async () => {
-    const database = await createTestDatabase();
-    const handle = connectDatabase(database.url, { maxConnections: 2 });
-    const queue = new PostgresQueue(handle.sql);
-    const dir = await mkdtemp(join(tmpdir(), 'kontext-admin-off-'));
-    try {
-      const signer = new BlobUrlSigner(randomBytes(32).toString('base64url'), 'http://localhost');
-      const ctx = createServiceContext({
-        db: handle.db,
-        queue,
-        storage: new FilesystemBlobStore({ root: dir, signer }),
-        settings: { publicBaseUrl: 'http://localhost' },
-      });
-      expect(isAdminApiEnabled(ctx)).toBe(false);
-      const app = createApp({ ctx, maxBodyBytes: 1e6, version: 't' });
-      const tenant = await createTenant({ ctx, input: { name: 'Off', credits: 3 } });
-      const issued = await issueApiKey({ ctx, input: { tenantId: tenant.id, name: 'k', mode: 'live' } });
+  it('the operator API does not exist: 404 problem+json for every route and credential, while the tenant API works', async ({ platform, startApiProcess }) => {
+    // On a database of its own, with no admin token in its settings.
+    const { ctx, app, sql } = await startApiProcess();
+    expect(isAdminApiEnabled(ctx)).toBe(false);
+    const tenant = await createTenant({ ctx, input: { name: 'Off', credits: 3 } });
+    const issued = await issueApiKey({ ctx, input: { tenantId: tenant.id, name: 'k', mode: 'live' } });
 
-      const credentials: Record<string, string>[] = [
-        {},
-        { authorization: `Bearer ${platform.adminToken}` },
-        { authorization: `Bearer kxadmin_${randomBytes(32).toString('base64url')}` },
-        { 'x-key': issued.key },
-        { authorization: `Bearer ${issued.key}` },
-      ];
-      for (const [method, path, json] of adminRoutes(tenant.id)) {
-        for (const headers of credentials) {
-          const response = await app.request(path, {
-            method,
-            headers: { ...headers, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
-            ...(json === undefined ? {} : { body: JSON.stringify(json) }),
-          });
-          expect(response.status, `${method} ${path} ${JSON.stringify(Object.keys(headers))}`).toBe(404);
-          expect(response.headers.get('content-type')).toBe('application/problem+json');
-          const problem = (await response.json()) as Problem;
-          expect(problem.status).toBe(404);
-          expect(problem.request_id).toMatch(/^req_/);
-        }
+    const credentials: Record<string, string>[] = [
+      {},
+      { authorization: `Bearer ${platform.adminToken}` },
+      { authorization: `Bearer kxadmin_${randomBytes(32).toString('base64url')}` },
+      { 'x-key': issued.key },
+      { authorization: `Bearer ${issued.key}` },
+    ];
+    for (const [method, path, json] of adminRoutes(tenant.id)) {
+      for (const headers of credentials) {
+        const response = await app.request(path, {
+          method,
+          headers: { ...headers, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+        });
+        expect(response.status, `${method} ${path} ${JSON.stringify(Object.keys(headers))}`).toBe(404);
+        expect(response.headers.get('content-type')).toBe('application/problem+json');
+        const problem = (await response.json()) as Problem;
+        expect(problem.status).toBe(404);
+        expect(problem.request_id).toMatch(/^req_/);
       }
-      // Nothing was changed through the missing routes.
-      const [row] = await handle.sql<{ count: string; credits: string }[]>`
-        SELECT (SELECT count(*) FROM tenants)::text AS count, (SELECT credits_available FROM tenants WHERE id = ${tenant.id})::text AS credits`;
-      expect(row).toEqual({ count: '1', credits: '3' });
-
-      // The tenant API is unaffected.
-      const credits = await app.request('/v1/credits', { headers: { 'x-key': issued.key } });
-      expect(credits.status).toBe(200);
-      expect(await credits.json()).toEqual({ credits: 3, reserved: 0 });
-      // And the operator routes are absent from the published contract.
-      const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
-      expect(Object.keys(doc.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
-    } finally {
-      await queue.close();
-      await handle.close();
-      await database.drop();
-      await rm(dir, { recursive: true, force: true });
     }
+    // Nothing was changed through the missing routes.
+    const [row] = await sql<{ count: string; credits: string }[]>`
+      SELECT (SELECT count(*) FROM tenants)::text AS count, (SELECT credits_available FROM tenants WHERE id = ${tenant.id})::text AS credits`;
+    expect(row).toEqual({ count: '1', credits: '3' });
+
+    // The tenant API is unaffected.
+    const credits = await app.request('/v1/credits', { headers: { 'x-key': issued.key } });
+    expect(credits.status).toBe(200);
+    expect(await credits.json()).toEqual({ credits: 3, reserved: 0 });
+    // And the operator routes are absent from the published contract.
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
   });
 });
 
 describe('POST /admin/v1/tenants', () => {
-  it('creates a tenant with its credits and limits -> 201 and the Tenant shape', async () => {
+  it('creates a tenant with its credits and limits -> 201 and the Tenant shape', async ({ platform, sql }) => {
     const limits: TenantLimits = { max_active_jobs: 3, requests_per_minute_per_key: 120, allowed_models: ['flux-kontext-pro'], retention_days: 7 };
     const name = uniqueName('Acme');
     const response = await platform.admin.request<Tenant>('POST', '/admin/v1/tenants', { json: { name, credits: 500, limits } });
@@ -244,21 +207,21 @@ describe('POST /admin/v1/tenants', () => {
     });
     expect(Math.abs(Date.parse(response.body.created_at) - Date.now())).toBeLessThan(60_000);
     // The opening balance is ledgered.
-    expect(await ledger(response.body.id)).toEqual({ sum: 500, entries: 1 });
-    expect(await getTenantViaApi(response.body.id)).toEqual(response.body);
+    expect(await ledger(sql, response.body.id)).toEqual({ sum: 500, entries: 1 });
+    expect(await getTenantViaApi(platform, response.body.id)).toEqual(response.body);
   });
 
-  it('unset limits take the defaults; a partial set keeps the defaults for the rest', async () => {
-    const bare = await createTenantViaApi();
+  it('unset limits take the defaults; a partial set keeps the defaults for the rest', async ({ platform, sql }) => {
+    const bare = await createTenantViaApi(platform);
     expect(bare.limits).toEqual(DEFAULT_TENANT_LIMITS);
     expect(bare.credits).toEqual({ available: 0, reserved: 0 });
-    expect(await ledger(bare.id)).toEqual({ sum: 0, entries: 0 });
+    expect(await ledger(sql, bare.id)).toEqual({ sum: 0, entries: 0 });
 
-    const partial = await createTenantViaApi({ limits: { retention_days: 90 } });
+    const partial = await createTenantViaApi(platform, { limits: { retention_days: 90 } });
     expect(partial.limits).toEqual({ ...DEFAULT_TENANT_LIMITS, retention_days: 90 });
   });
 
-  it.each<[string, Record<string, unknown>, string[]]>([
+  it.for<[string, Record<string, unknown>, string[]]>([
     ['negative credits', { credits: -1 }, ['credits']],
     ['fractional credits', { credits: 1.5 }, ['credits']],
     ['credits over the largest grant', { credits: 1_000_000_001 }, ['credits']],
@@ -274,29 +237,29 @@ describe('POST /admin/v1/tenants', () => {
     ['an unknown top-level field', { colour: 'red' }, ['colour']],
     ['an unknown limits field', { limits: { max_jobs: 3 } }, ['limits.max_jobs']],
     ['several faults at once', { credits: -5, limits: { max_active_jobs: 0, retention_days: 0 } }, ['credits', 'limits.max_active_jobs', 'limits.retention_days']],
-  ])('%s -> 422 naming the field, nothing written', async (_label, body, fields) => {
-    const before = await tenantCount();
+  ])('%s -> 422 naming the field, nothing written', async ([, body, fields], { platform, sql }) => {
+    const before = await tenantCount(sql);
     const response = await platform.admin.request('POST', '/admin/v1/tenants', { json: { name: uniqueName('Bad'), ...body } });
     expectProblem(response, 422, fields);
-    expect(await tenantCount()).toBe(before);
+    expect(await tenantCount(sql)).toBe(before);
   });
 
-  it('a missing or blank name -> 422 naming name', async () => {
+  it('a missing or blank name -> 422 naming name', async ({ platform }) => {
     expectProblem(await platform.admin.request('POST', '/admin/v1/tenants', { json: { credits: 5 } }), 422, ['name']);
     expectProblem(await platform.admin.request('POST', '/admin/v1/tenants', { json: { name: '   ' } }), 422, ['name']);
   });
 
-  it('a body that is not JSON -> 415; malformed JSON -> 400', async () => {
+  it('a body that is not JSON -> 415; malformed JSON -> 400', async ({ platform }) => {
     expectProblem(await platform.admin.request('POST', '/admin/v1/tenants', { rawBody: 'name=x', headers: { 'content-type': 'text/plain' } }), 415);
     expectProblem(await platform.admin.request('POST', '/admin/v1/tenants', { rawBody: '{"name":', headers: { 'content-type': 'application/json' } }), 400);
   });
 });
 
 describe('GET /admin/v1/tenants', () => {
-  it('pages with a cursor: five new tenants in pages of two are each seen exactly once, next_cursor null at the end', async () => {
+  it('pages with a cursor: five new tenants in pages of two are each seen exactly once, next_cursor null at the end', async ({ platform, sql }) => {
     const label = uniqueName('Paged');
     const created: string[] = [];
-    for (let i = 0; i < 5; i++) created.push((await createTenantViaApi({ name: `${label} ${i}` })).id);
+    for (let i = 0; i < 5; i++) created.push((await createTenantViaApi(platform, { name: `${label} ${i}` })).id);
 
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -316,12 +279,12 @@ describe('GET /admin/v1/tenants', () => {
     }
     // Every tenant once, in creation order, and ours among them in the order they were made.
     expect(new Set(seen).size).toBe(seen.length);
-    expect(seen.length).toBe(await tenantCount());
+    expect(seen.length).toBe(await tenantCount(sql));
     expect(seen).toEqual([...seen].sort());
     expect(seen.filter((id) => created.includes(id))).toEqual(created);
   });
 
-  it('the last page has next_cursor null even when it is full', async () => {
+  it('the last page has next_cursor null even when it is full', async ({ platform }) => {
     const all = await platform.admin.request<z.infer<typeof TenantListSchema>>('GET', '/admin/v1/tenants?limit=500');
     expect(all.status).toBe(200);
     expect(all.body.next_cursor).toBeNull();
@@ -334,7 +297,7 @@ describe('GET /admin/v1/tenants', () => {
     expect(beyond.body).toEqual({ data: [], next_cursor: null });
   });
 
-  it('limit out of range -> 422 naming limit', async () => {
+  it('limit out of range -> 422 naming limit', async ({ platform }) => {
     for (const limit of ['0', '501', 'ten', '1.5']) {
       expectProblem(await platform.admin.request('GET', `/admin/v1/tenants?limit=${limit}`), 422, ['limit']);
     }
@@ -342,17 +305,17 @@ describe('GET /admin/v1/tenants', () => {
 });
 
 describe('GET /admin/v1/tenants/{id}', () => {
-  it('returns the tenant; an unknown id -> 404 problem+json', async () => {
-    const tenant = await createTenantViaApi({ credits: 42 });
-    expect(await getTenantViaApi(tenant.id)).toEqual(tenant);
+  it('returns the tenant; an unknown id -> 404 problem+json', async ({ platform }) => {
+    const tenant = await createTenantViaApi(platform, { credits: 42 });
+    expect(await getTenantViaApi(platform, tenant.id)).toEqual(tenant);
     expectProblem(await platform.admin.request('GET', `/admin/v1/tenants/${UNKNOWN_TENANT}`), 404);
     expectProblem(await platform.admin.request('GET', '/admin/v1/tenants/not-an-id'), 404);
   });
 });
 
 describe('PATCH /admin/v1/tenants/{id}', () => {
-  it('changes only the limits given; null allowed_models means every model', async () => {
-    const tenant = await createTenantViaApi({
+  it('changes only the limits given; null allowed_models means every model', async ({ platform }) => {
+    const tenant = await createTenantViaApi(platform, {
       limits: { max_active_jobs: 4, requests_per_minute_per_key: 100, allowed_models: ['flux-kontext-dev'], retention_days: 10 },
     });
     const first = await platform.admin.request<Tenant>('PATCH', `/admin/v1/tenants/${tenant.id}`, { json: { limits: { max_active_jobs: 9 } } });
@@ -378,10 +341,10 @@ describe('PATCH /admin/v1/tenants/{id}', () => {
     const nothing = await platform.admin.request<Tenant>('PATCH', `/admin/v1/tenants/${tenant.id}`, { json: { limits: {} } });
     expect(nothing.status).toBe(200);
     expect(nothing.body.limits).toEqual(all.body.limits);
-    expect(await getTenantViaApi(tenant.id)).toEqual({ ...tenant, limits: all.body.limits });
+    expect(await getTenantViaApi(platform, tenant.id)).toEqual({ ...tenant, limits: all.body.limits });
   });
 
-  it.each<[string, unknown, string[]]>([
+  it.for<[string, unknown, string[]]>([
     ['an unknown model', { limits: { allowed_models: ['flux-kontext-ultra'] } }, ['limits.allowed_models.0']],
     ['max_active_jobs 0', { limits: { max_active_jobs: 0 } }, ['limits.max_active_jobs']],
     ['max_active_jobs 100000000', { limits: { max_active_jobs: 100_000_000 } }, ['limits.max_active_jobs']],
@@ -390,21 +353,21 @@ describe('PATCH /admin/v1/tenants/{id}', () => {
     ['an unknown limit', { limits: { gpus: 8 } }, ['limits.gpus']],
     ['an unknown field', { limits: {}, name: 'renamed' }, ['name']],
     ['no limits at all', {}, ['limits']],
-  ])('%s -> 422 naming the field, tenant unchanged', async (_label, body, fields) => {
-    const tenant = await createTenantViaApi({ limits: { allowed_models: ['flux-kontext-dev'] } });
+  ])('%s -> 422 naming the field, tenant unchanged', async ([, body, fields], { platform }) => {
+    const tenant = await createTenantViaApi(platform, { limits: { allowed_models: ['flux-kontext-dev'] } });
     expectProblem(await platform.admin.request('PATCH', `/admin/v1/tenants/${tenant.id}`, { json: body }), 422, fields);
-    expect(await getTenantViaApi(tenant.id)).toEqual(tenant);
+    expect(await getTenantViaApi(platform, tenant.id)).toEqual(tenant);
   });
 
-  it('an unknown tenant -> 404', async () => {
+  it('an unknown tenant -> 404', async ({ platform }) => {
     expectProblem(await platform.admin.request('PATCH', `/admin/v1/tenants/${UNKNOWN_TENANT}`, { json: { limits: { max_active_jobs: 2 } } }), 404);
     expectProblem(await platform.admin.request('PATCH', `/admin/v1/tenants/${UNKNOWN_TENANT}`, { json: { limits: {} } }), 404);
   });
 });
 
 describe('POST /admin/v1/tenants/{id}/credits', () => {
-  it('grants and removes credits; the balance follows and the ledger sums to it', async () => {
-    const tenant = await createTenantViaApi();
+  it('grants and removes credits; the balance follows and the ledger sums to it', async ({ platform, sql }) => {
+    const tenant = await createTenantViaApi(platform);
     const grant = await platform.admin.request('POST', `/admin/v1/tenants/${tenant.id}/credits`, { json: { amount: 100, reason: 'welcome' } });
     expect(grant.status, grant.text).toBe(200);
     expect(grant.body).toEqual({ tenant_id: tenant.id, credits: 100, reserved: 0 });
@@ -412,8 +375,8 @@ describe('POST /admin/v1/tenants/{id}/credits', () => {
     expect(debit.status, debit.text).toBe(200);
     expect(debit.body).toEqual({ tenant_id: tenant.id, credits: 70, reserved: 0 });
 
-    expect((await getTenantViaApi(tenant.id)).credits).toEqual({ available: 70, reserved: 0 });
-    expect(await ledger(tenant.id)).toEqual({ sum: 70, entries: 2 });
+    expect((await getTenantViaApi(platform, tenant.id)).credits).toEqual({ available: 70, reserved: 0 });
+    expect(await ledger(sql, tenant.id)).toEqual({ sum: 70, entries: 2 });
     const [row] = await sql<{ available: string }[]>`SELECT credits_available::text AS available FROM tenants WHERE id = ${tenant.id}`;
     expect(Number(row?.available)).toBe(70);
     // Each entry records its reason and the balance after it.
@@ -425,32 +388,32 @@ describe('POST /admin/v1/tenants/{id}/credits', () => {
     ]);
   });
 
-  it('the ledger includes the opening balance', async () => {
-    const tenant = await createTenantViaApi({ credits: 250 });
+  it('the ledger includes the opening balance', async ({ platform, sql }) => {
+    const tenant = await createTenantViaApi(platform, { credits: 250 });
     await platform.admin.request('POST', `/admin/v1/tenants/${tenant.id}/credits`, { json: { amount: -50, reason: 'x' } });
-    expect((await getTenantViaApi(tenant.id)).credits.available).toBe(200);
-    expect((await ledger(tenant.id)).sum).toBe(200);
+    expect((await getTenantViaApi(platform, tenant.id)).credits.available).toBe(200);
+    expect((await ledger(sql, tenant.id)).sum).toBe(200);
   });
 
-  it('a debit that would go below zero -> 409 naming amount; balance and ledger unchanged', async () => {
-    const tenant = await createTenantViaApi({ credits: 70 });
-    const before = await ledger(tenant.id);
+  it('a debit that would go below zero -> 409 naming amount; balance and ledger unchanged', async ({ platform, sql }) => {
+    const tenant = await createTenantViaApi(platform, { credits: 70 });
+    const before = await ledger(sql, tenant.id);
     const problem = expectProblem(
       await platform.admin.request('POST', `/admin/v1/tenants/${tenant.id}/credits`, { json: { amount: -71, reason: 'too much' } }),
       409,
       ['amount'],
     );
     expect(problem.detail).toContain('70');
-    expect((await getTenantViaApi(tenant.id)).credits.available).toBe(70);
-    expect(await ledger(tenant.id)).toEqual(before);
+    expect((await getTenantViaApi(platform, tenant.id)).credits.available).toBe(70);
+    expect(await ledger(sql, tenant.id)).toEqual(before);
     // Exactly down to zero is allowed.
     const toZero = await platform.admin.request('POST', `/admin/v1/tenants/${tenant.id}/credits`, { json: { amount: -70, reason: 'close' } });
     expect(toZero.status).toBe(200);
     expect(toZero.body).toEqual({ tenant_id: tenant.id, credits: 0, reserved: 0 });
-    expect((await ledger(tenant.id)).sum).toBe(0);
+    expect((await ledger(sql, tenant.id)).sum).toBe(0);
   });
 
-  it.each<[string, unknown, string[]]>([
+  it.for<[string, unknown, string[]]>([
     ['amount 0', { amount: 0, reason: 'nothing' }, ['amount']],
     ['a fractional amount', { amount: 1.5, reason: 'x' }, ['amount']],
     ['an absurd amount', { amount: 10_000_000_000, reason: 'typo' }, ['amount']],
@@ -458,22 +421,22 @@ describe('POST /admin/v1/tenants/{id}/credits', () => {
     ['no reason', { amount: 5 }, ['reason']],
     ['a blank reason', { amount: 5, reason: '  ' }, ['reason']],
     ['an unknown field', { amount: 5, reason: 'x', currency: 'EUR' }, ['currency']],
-  ])('%s -> 422 naming the field, nothing ledgered', async (_label, body, fields) => {
-    const tenant = await createTenantViaApi({ credits: 10 });
+  ])('%s -> 422 naming the field, nothing ledgered', async ([, body, fields], { platform, sql }) => {
+    const tenant = await createTenantViaApi(platform, { credits: 10 });
     expectProblem(await platform.admin.request('POST', `/admin/v1/tenants/${tenant.id}/credits`, { json: body }), 422, fields);
-    expect((await getTenantViaApi(tenant.id)).credits.available).toBe(10);
-    expect(await ledger(tenant.id)).toEqual({ sum: 10, entries: 1 });
+    expect((await getTenantViaApi(platform, tenant.id)).credits.available).toBe(10);
+    expect(await ledger(sql, tenant.id)).toEqual({ sum: 10, entries: 1 });
   });
 
-  it('an unknown tenant -> 404, and no ledger entry appears', async () => {
+  it('an unknown tenant -> 404, and no ledger entry appears', async ({ platform, sql }) => {
     expectProblem(await platform.admin.request('POST', `/admin/v1/tenants/${UNKNOWN_TENANT}/credits`, { json: { amount: 5, reason: 'x' } }), 404);
-    expect(await ledger(UNKNOWN_TENANT)).toEqual({ sum: 0, entries: 0 });
+    expect(await ledger(sql, UNKNOWN_TENANT)).toEqual({ sum: 0, entries: 0 });
   });
 });
 
 describe('POST /admin/v1/tenants/{id}/keys', () => {
-  it("issues a key (plaintext once) that works and sees the tenant's balance", async () => {
-    const tenant = await createTenantViaApi({ credits: 321 });
+  it("issues a key (plaintext once) that works and sees the tenant's balance", async ({ platform }) => {
+    const tenant = await createTenantViaApi(platform, { credits: 321 });
     const response = await platform.admin.request<CreatedKey>('POST', `/admin/v1/tenants/${tenant.id}/keys`, { json: { name: 'primary' } });
     expect(response.status, response.text).toBe(201);
     expect(CreatedApiKeySchema.safeParse(response.body).success).toBe(true);
@@ -494,7 +457,7 @@ describe('POST /admin/v1/tenants/{id}/keys', () => {
     expect([...issued.scopes].sort()).toEqual([...DEFAULT_API_KEY_SCOPES].sort());
     expect(issued.scopes).not.toContain('keys:write');
 
-    const client = new ApiClient(platform.url, issued.key);
+    const client = platform.client(issued.key);
     const credits = await client.request('GET', '/v1/credits');
     expect(credits.status, credits.text).toBe(200);
     expect(credits.body).toEqual({ credits: 321, reserved: 0 });
@@ -504,19 +467,19 @@ describe('POST /admin/v1/tenants/{id}/keys', () => {
     expectProblem(await client.request('GET', '/v1/keys'), 403);
   });
 
-  it('the operator may grant any scopes and test mode', async () => {
-    const tenant = await createTenantViaApi();
-    const full = await createKeyViaApi(tenant.id, { name: 'admin-made', scopes: [...API_KEY_SCOPES] });
+  it('the operator may grant any scopes and test mode', async ({ platform }) => {
+    const tenant = await createTenantViaApi(platform);
+    const full = await createKeyViaApi(platform, tenant.id, { name: 'admin-made', scopes: [...API_KEY_SCOPES] });
     expect([...full.scopes].sort()).toEqual([...API_KEY_SCOPES].sort());
-    expect((await new ApiClient(platform.url, full.key).request('GET', '/v1/keys')).status).toBe(200);
-    const test = await createKeyViaApi(tenant.id, { name: 'sandbox', mode: 'test', scopes: ['jobs:read'] });
+    expect((await platform.client(full.key).request('GET', '/v1/keys')).status).toBe(200);
+    const test = await createKeyViaApi(platform, tenant.id, { name: 'sandbox', mode: 'test', scopes: ['jobs:read'] });
     expect(test.mode).toBe('test');
     expect(parseApiKey(test.key)).toEqual({ ok: true, mode: 'test' });
     expect(test.scopes).toEqual(['jobs:read']);
   });
 
-  it('bad bodies -> 422 naming the field; unknown tenant -> 404; nothing issued', async () => {
-    const tenant = await createTenantViaApi();
+  it('bad bodies -> 422 naming the field; unknown tenant -> 404; nothing issued', async ({ platform, sql }) => {
+    const tenant = await createTenantViaApi(platform);
     const cases: [unknown, string[]][] = [
       [{}, ['name']],
       [{ name: '  ' }, ['name']],
@@ -533,10 +496,10 @@ describe('POST /admin/v1/tenants/{id}/keys', () => {
     expect(row?.count).toBe('0');
   });
 
-  it("enforces the tenant's allowed_models: another model -> 403, GET /v1/models lists only the allowed ones", async () => {
-    const tenant = await createTenantViaApi({ credits: 100, limits: { allowed_models: ['flux-kontext-pro'] } });
-    const issued = await createKeyViaApi(tenant.id);
-    const client = new ApiClient(platform.url, issued.key);
+  it("enforces the tenant's allowed_models: another model -> 403, GET /v1/models lists only the allowed ones", async ({ platform }) => {
+    const tenant = await createTenantViaApi(platform, { credits: 100, limits: { allowed_models: ['flux-kontext-pro'] } });
+    const issued = await createKeyViaApi(platform, tenant.id);
+    const client = platform.client(issued.key);
 
     const models = await client.request<{ data: { id: string }[] }>('GET', '/v1/models');
     expect(models.status).toBe(200);
@@ -557,16 +520,16 @@ describe('POST /admin/v1/tenants/{id}/keys', () => {
     // Lifting the restriction: a fresh key (no cached limits) sees every model.
     const lifted = await platform.admin.request<Tenant>('PATCH', `/admin/v1/tenants/${tenant.id}`, { json: { limits: { allowed_models: null } } });
     expect(lifted.status).toBe(200);
-    const fresh = new ApiClient(platform.url, (await createKeyViaApi(tenant.id, { name: 'fresh' })).key);
+    const fresh = platform.client((await createKeyViaApi(platform, tenant.id, { name: 'fresh' })).key);
     const everything = await fresh.request<{ data: { id: string }[] }>('GET', '/v1/models');
     expect(everything.body.data.map((model) => model.id).sort()).toEqual(['flux-kontext-dev', 'flux-kontext-dev-fast', 'flux-kontext-max', 'flux-kontext-pro']);
   });
 });
 
 describe('GET /admin/v1/usage', () => {
-  it('returns the Usage shape, over every tenant or one', async () => {
-    const tenant = await createTenantViaApi({ credits: 100 });
-    const client = new ApiClient(platform.url, (await createKeyViaApi(tenant.id)).key);
+  it('returns the Usage shape, over every tenant or one', async ({ platform }) => {
+    const tenant = await createTenantViaApi(platform, { credits: 100 });
+    const client = platform.client((await createKeyViaApi(platform, tenant.id)).key);
     const submitted = await client.submit({ prompt: 'usage', seed: 3 });
     expect(submitted.status, submitted.text).toBe(200);
     expect((await client.waitForResult(submitted.body.id)).status).toBe('Ready');
@@ -597,7 +560,7 @@ describe('GET /admin/v1/usage', () => {
     expect(nobody.body.totals.jobs).toBe(0);
   });
 
-  it('bad parameters -> 422 naming them', async () => {
+  it('bad parameters -> 422 naming them', async ({ platform }) => {
     expectProblem(await platform.admin.request('GET', '/admin/v1/usage?granularity=minute'), 422, ['granularity']);
     expectProblem(await platform.admin.request('GET', '/admin/v1/usage?group_by=colour'), 422, ['group_by']);
     expectProblem(await platform.admin.request('GET', '/admin/v1/usage?from=yesterday'), 422, ['from']);

@@ -1,9 +1,10 @@
 import { PreviewEngine, WorkerAgent } from '@kontext/gpu-worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, type ApiResponse } from '../../../test/harness/api-client.ts';
+import { describe, expect } from 'vitest';
+import type { ApiClient, ApiResponse } from '../../../test/harness/api-client.ts';
+import { it } from '../../../test/harness/fixtures.ts';
 import { pngImage } from '../../../test/harness/images.ts';
 import { withSql } from '../../../test/harness/sql.ts';
-import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
+import type { TestPlatform } from '../../../test/harness/platform.ts';
 
 // Tenant isolation, proven over the whole tenant API rather than route by route: walk the
 // OpenAPI document and call EVERY /v1/ operation with tenant B's key (all scopes), aimed at
@@ -224,20 +225,12 @@ interface TenantA {
   plaintextKeys: string[];
 }
 
-let platform: TestPlatform;
-
-beforeAll(async () => {
-  // No built-in workers, so A's queued job stays queued (and cancelable) through the walk.
-  platform = await startTestPlatform({ workerLoops: 0 });
-});
-
-afterAll(async () => {
-  await platform?.stop();
-});
+// No built-in workers, so A's queued job stays queued (and cancelable) through the walk.
+it.override({ platformOptions: { workerLoops: 0 } });
 
 
 /** Tenant A with one resource of every kind and state a tenant route can name. */
-async function createTenantA(): Promise<TenantA> {
+async function createTenantA(platform: TestPlatform): Promise<TenantA> {
   const a = await platform.createTenantWithKey({ name: 'Tenant A', credits: 1000 });
   const second = await a.api.request<{ id: string; key: string }>('POST', '/v1/keys', { json: { name: 'second' } });
   expect(second.status, second.text).toBe(201);
@@ -291,7 +284,7 @@ function identifiersOf(a: TenantA, keyIds: string[]): string[] {
   return [a.tenantId, ...Object.values(a.jobs), ...keyIds, ...a.assetIds, a.endpointId, ...a.deliveryIds, ...a.keyPrefixes, ...a.plaintextKeys];
 }
 
-async function snapshot(a: TenantA) {
+async function snapshot(platform: TestPlatform, a: TenantA) {
   const keys = await a.api.request<{ data: PublicKey[] }>('GET', '/v1/keys');
   const credits = await a.api.request<{ credits: number; reserved: number }>('GET', '/v1/credits');
   const jobs = await withSql(platform.database.url, (sql) =>
@@ -344,8 +337,8 @@ describe('the walker', () => {
 });
 
 describe("another tenant's key against this tenant's resources", () => {
-  it('every tenant operation in the OpenAPI document answers 404 for a named resource and leaks nothing otherwise', async () => {
-    const a = await createTenantA();
+  it('every tenant operation in the OpenAPI document answers 404 for a named resource and leaks nothing otherwise', async ({ platform }) => {
+    const a = await createTenantA(platform);
     const b = await platform.createTenantWithKey({ name: 'Tenant B' });
     const aKeyIds = (await a.api.request<{ data: PublicKey[] }>('GET', '/v1/keys')).body.data.map((key) => key.id);
     const resources: Resources = {
@@ -358,7 +351,7 @@ describe("another tenant's key against this tenant's resources", () => {
     };
     expect(resources.apiKey).toHaveLength(3);
     const identifiers = identifiersOf(a, aKeyIds);
-    const before = await snapshot(a);
+    const before = await snapshot(platform, a);
 
     const document = (await platform.api.request<OpenApiDocument>('GET', '/openapi.json', { key: null })).body;
     const { probes, operations, skipped } = planProbes(document, resources);
@@ -399,7 +392,7 @@ describe("another tenant's key against this tenant's resources", () => {
     expect(probes.filter((probe) => probe.target?.kind === 'apiKey')).toHaveLength(6);
 
     // A's resources are untouched: jobs, keys, balance.
-    const after = await snapshot(a);
+    const after = await snapshot(platform, a);
     expect(after).toEqual(before);
     expect(after.jobs.find((job) => job.id === a.jobs.queued)?.status).toBe('queued');
     const queued = await a.api.getResult(a.jobs.queued);

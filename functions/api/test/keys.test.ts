@@ -1,25 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createApp } from '@kontext/api';
-import {
-  ApiKeyListSchema,
-  ApiKeySchema,
-  CreatedApiKeySchema,
-  DEFAULT_API_KEY_SCOPES,
-  generateApiKey,
-  parseApiKey,
-  type ApiKeyMode,
-  type ApiKeyScope,
-} from '@kontext/core';
-import { connectDatabase, revokeApiKey } from '@kontext/db';
-import { PostgresQueue } from '@kontext/queue';
-import { ALL_API_KEY_SCOPES, createServiceContext } from '@kontext/services';
-import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeyListSchema, ApiKeySchema, CreatedApiKeySchema, DEFAULT_API_KEY_SCOPES, generateApiKey, parseApiKey, type ApiKeyMode, type ApiKeyScope, sleep } from '@kontext/core';
+import { revokeApiKey } from '@kontext/db';
+import { ALL_API_KEY_SCOPES } from '@kontext/services';
+import { describe, expect } from 'vitest';
 import type { z } from 'zod';
-import { ApiClient, type ApiResponse } from '../../../test/harness/api-client.ts';
+import type { ApiClient, ApiResponse } from '../../../test/harness/api-client.ts';
+import { test } from '../../../test/harness/fixtures.ts';
 import { expectProblem } from '../../../test/harness/problems.ts';
 import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
 
@@ -42,18 +28,9 @@ interface Owner {
   api: ApiClient;
 }
 
-let platform: TestPlatform;
+// The default key cache TTL (5 s): long enough that "refused at once" cannot be the cache expiring.
+test.override({ platformOptions: { workerLoops: 1 } });
 
-beforeAll(async () => {
-  // The default key cache TTL (5 s): long enough that "refused at once" cannot be the cache expiring.
-  platform = await startTestPlatform({ workerLoops: 1 });
-});
-
-afterAll(async () => {
-  await platform?.stop();
-});
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const UNKNOWN_KEY_ID = 'key_01M8DFD8DANDT28ZT034WVYBX4';
 
@@ -65,8 +42,7 @@ function expectMissingScope(response: ApiResponse, scope: ApiKeyScope): void {
 }
 
 /** A fresh tenant whose key has every scope (keys:write included), unless told otherwise. */
-function newOwner(options: { scopes?: ApiKeyScope[]; mode?: ApiKeyMode; credits?: number; on?: TestPlatform } = {}): Promise<Owner> {
-  const target = options.on ?? platform;
+function newOwner(target: TestPlatform, options: { scopes?: ApiKeyScope[]; mode?: ApiKeyMode; credits?: number } = {}): Promise<Owner> {
   return target.createTenantWithKey({
     name: `Keys ${randomBytes(3).toString('hex')}`,
     credits: options.credits ?? 1000,
@@ -98,13 +74,13 @@ async function rotate(client: ApiClient, id: string, body?: Record<string, unkno
 }
 
 /** A plain authenticated call that needs no scope: 200 while the key works, 401 once it does not. */
-async function probe(key: string, on: TestPlatform = platform): Promise<ApiResponse> {
-  return new ApiClient(on.url, key).request('GET', '/v1/models');
+async function probe(on: TestPlatform, key: string): Promise<ApiResponse> {
+  return on.client(key).request('GET', '/v1/models');
 }
 
 /** The 401 body any unknown key gets on the probe route, without the per-request id. */
-async function unknownKeyBody(on: TestPlatform = platform): Promise<Record<string, unknown>> {
-  const response = await probe(generateApiKey('live'), on);
+async function unknownKeyBody(on: TestPlatform): Promise<Record<string, unknown>> {
+  const response = await probe(on, generateApiKey('live'));
   expect(response.status).toBe(401);
   return withoutRequestId(response.body);
 }
@@ -114,11 +90,20 @@ function withoutRequestId(body: unknown): Record<string, unknown> {
   return rest;
 }
 
+const it = test
+  /** This test's tenant, its key holding every scope, 1000 credits. */
+  .extend('owner', async ({ platform }) => newOwner(platform))
+  /** A second platform with a 1 s key cache TTL, for the file (started by the first test that needs it). */
+  .extend('secondPlatform', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const other = await startTestPlatform({ workerLoops: 0, apiKeyCacheTtlMs: 1000, transport: 'in-process' });
+    onCleanup(() => other.stop());
+    return other;
+  });
+
 const API_KEY_FIELDS = ['created_at', 'expires_at', 'id', 'last_four', 'last_used_at', 'mode', 'name', 'prefix', 'replaced_by', 'scopes', 'status'];
 
 describe('POST /v1/keys', () => {
-  it('creates a key: 201 with the plaintext, default scopes without keys:write', async () => {
-    const owner = await newOwner();
+  it('creates a key: 201 with the plaintext, default scopes without keys:write', async ({ platform, owner }) => {
     const response = await owner.api.request<CreatedKey>('POST', '/v1/keys', { json: { name: '  ci deploys  ' } });
     expect(response.status, response.text).toBe(201);
     expect(CreatedApiKeySchema.safeParse(response.body).success).toBe(true);
@@ -139,14 +124,13 @@ describe('POST /v1/keys', () => {
     expect([...created.scopes].sort()).toEqual([...DEFAULT_API_KEY_SCOPES].sort());
     expect(created.scopes).not.toContain('keys:write');
 
-    const client = new ApiClient(platform.url, created.key);
+    const client = platform.client(created.key);
     expect((await client.request('GET', '/v1/credits')).body).toEqual({ credits: 1000, reserved: 0 });
     // Default scopes cannot manage keys.
     expectMissingScope(await client.request('GET', '/v1/keys'), 'keys:write');
   });
 
-  it('GET /v1/keys never contains a plaintext key; it shows prefix, last_four, scopes, mode, status and last_used_at', async () => {
-    const owner = await newOwner();
+  it('GET /v1/keys never contains a plaintext key; it shows prefix, last_four, scopes, mode, status and last_used_at', async ({ platform, owner }) => {
     const reader = await createKey(owner.api, { name: 'reader', scopes: ['jobs:read'] });
     const sandbox = await createKey(owner.api, { name: 'sandbox', mode: 'test' });
     const plaintexts = [owner.key, reader.key, sandbox.key];
@@ -165,7 +149,7 @@ describe('POST /v1/keys', () => {
     expect(listing.body.data[0]).toMatchObject({ name: 'sandbox', mode: 'test', status: 'active', prefix: sandbox.key.slice(0, 12), last_four: sandbox.key.slice(-4) });
 
     // Using a key records when (off the request path: poll briefly).
-    expect((await probe(reader.key)).status).toBe(200);
+    expect((await probe(platform, reader.key)).status).toBe(200);
     const deadline = Date.now() + 3000;
     let used: ApiKey | undefined;
     while (Date.now() < deadline) {
@@ -178,34 +162,31 @@ describe('POST /v1/keys', () => {
     expect((await findListed(owner.api, sandbox.id)).last_used_at).toBeNull();
   });
 
-  it("lists only the caller's tenant's keys", async () => {
-    const mine = await newOwner();
-    const theirs = await newOwner();
+  it("lists only the caller's tenant's keys", async ({ platform, owner: mine }) => {
+    const theirs = await newOwner(platform);
     const ids = (await listKeys(mine.api)).body.data.map((key) => key.id);
     expect(ids).toEqual([mine.keyId]);
     expect(ids).not.toContain(theirs.keyId);
   });
 
-  it.each<[string, unknown, string[]]>([
+  it.for<[string, unknown, string[]]>([
     ['no name', {}, ['name']],
     ['a blank name', { name: '   ' }, ['name']],
     ['empty scopes', { name: 'x', scopes: [] }, ['scopes']],
     ['an unknown scope', { name: 'x', scopes: ['admin'] }, ['scopes.0']],
     ['an unknown mode', { name: 'x', mode: 'prod' }, ['mode']],
     ['an unknown field', { name: 'x', tenant_id: 'ten_01M8DFD8DANDT28ZT034WVYBX4' }, ['tenant_id']],
-  ])('%s -> 422 naming the field, no key made', async (_label, body, fields) => {
-    const owner = await newOwner();
+  ])('%s -> 422 naming the field, no key made', async ([, body, fields], { owner }) => {
     expectProblem(await owner.api.request('POST', '/v1/keys', { json: body }), 422, fields);
     expect((await listKeys(owner.api)).body.data).toHaveLength(1);
   });
 });
 
 describe('scopes', () => {
-  it('a key without keys:write -> 403 on all four key routes, and nothing changes', async () => {
-    const owner = await newOwner();
+  it('a key without keys:write -> 403 on all four key routes, and nothing changes', async ({ platform, owner }) => {
     const limited = await createKey(owner.api, { name: 'no keys:write' });
     expect(limited.scopes).not.toContain('keys:write');
-    const client = new ApiClient(platform.url, limited.key);
+    const client = platform.client(limited.key);
     expectMissingScope(await client.request('POST', '/v1/keys', { json: { name: 'sneaky' } }), 'keys:write');
     expectMissingScope(await client.request('GET', '/v1/keys'), 'keys:write');
     expectMissingScope(await rotate(client, limited.id, {}), 'keys:write');
@@ -218,12 +199,12 @@ describe('scopes', () => {
       [limited.id, 'active', null],
       [owner.keyId, 'active', null],
     ]);
-    expect((await probe(limited.key)).status).toBe(200);
+    expect((await probe(platform, limited.key)).status).toBe(200);
   });
 
-  it('a key with only jobs:read cannot submit (403 naming jobs:write) but can poll', async () => {
-    const owner = await newOwner({ credits: 50 });
-    const reader = new ApiClient(platform.url, (await createKey(owner.api, { name: 'reader', scopes: ['jobs:read'] })).key);
+  it('a key with only jobs:read cannot submit (403 naming jobs:write) but can poll', async ({ platform }) => {
+    const owner = await newOwner(platform, { credits: 50 });
+    const reader = platform.client((await createKey(owner.api, { name: 'reader', scopes: ['jobs:read'] })).key);
     expectMissingScope(await reader.submit({ prompt: 'no', seed: 1 }), 'jobs:write');
     expectMissingScope(await reader.request('POST', '/v1/jobs/job_01M8DFD8DANDT28ZT034WVYBX4/cancel'), 'jobs:write');
     // Nothing was reserved by the refusal.
@@ -235,9 +216,8 @@ describe('scopes', () => {
     expect(result.status).toBe('Ready');
   });
 
-  it('without credits:read -> 403 on GET /v1/credits; without usage:read -> 403 on GET /v1/usage; without jobs:read -> 403 polling', async () => {
-    const owner = await newOwner();
-    const writer = new ApiClient(platform.url, (await createKey(owner.api, { name: 'writer', scopes: ['jobs:write'] })).key);
+  it('without credits:read -> 403 on GET /v1/credits; without usage:read -> 403 on GET /v1/usage; without jobs:read -> 403 polling', async ({ platform, owner }) => {
+    const writer = platform.client((await createKey(owner.api, { name: 'writer', scopes: ['jobs:write'] })).key);
     expectMissingScope(await writer.request('GET', '/v1/credits'), 'credits:read');
     expectMissingScope(await writer.request('GET', '/v1/usage'), 'usage:read');
     const submitted = await writer.submit({ prompt: 'write only', seed: 2 });
@@ -246,10 +226,9 @@ describe('scopes', () => {
     await owner.api.waitForResult(submitted.body.id);
   });
 
-  it('a key cannot grant scopes it lacks, by creating or by rotating', async () => {
-    const owner = await newOwner();
+  it('a key cannot grant scopes it lacks, by creating or by rotating', async ({ platform, owner }) => {
     const manager = await createKey(owner.api, { name: 'manager', scopes: ['keys:write', 'jobs:read'] });
-    const client = new ApiClient(platform.url, manager.key);
+    const client = platform.client(manager.key);
 
     const escalated = expectProblem(await client.request('POST', '/v1/keys', { json: { name: 'x', scopes: ['jobs:read', 'jobs:write'] } }), 403);
     expect(escalated.detail).toMatch(/: jobs:write$/);
@@ -265,8 +244,8 @@ describe('scopes', () => {
     expect((await listKeys(owner.api)).body.data).toHaveLength(4);
   });
 
-  it('a test key issues only test keys', async () => {
-    const owner = await newOwner({ mode: 'test' });
+  it('a test key issues only test keys', async ({ platform }) => {
+    const owner = await newOwner(platform, { mode: 'test' });
     expect(parseApiKey(owner.key)).toEqual({ ok: true, mode: 'test' });
     expect(expectProblem(await owner.api.request('POST', '/v1/keys', { json: { name: 'live', mode: 'live' } }), 403).detail).toMatch(/test key/);
     // No mode means live: refused too.
@@ -285,8 +264,7 @@ describe('scopes', () => {
 });
 
 describe('POST /v1/keys/{id}/rotate', () => {
-  it('returns a new key that works; the old one keeps working during the grace period, listed as retiring and replaced by the new one', async () => {
-    const owner = await newOwner();
+  it('returns a new key that works; the old one keeps working during the grace period, listed as retiring and replaced by the new one', async ({ platform, owner }) => {
     const old = await createKey(owner.api, { name: 'rotating', scopes: ['jobs:read', 'credits:read'] });
     const before = Date.now();
     const response = await rotate(owner.api, old.id, {});
@@ -304,8 +282,8 @@ describe('POST /v1/keys/{id}/rotate', () => {
     expect(graceMs).toBeGreaterThan(24 * 3600 * 1000 - 60_000);
     expect(graceMs).toBeLessThan(24 * 3600 * 1000 + 60_000);
 
-    expect((await new ApiClient(platform.url, fresh.key).request('GET', '/v1/credits')).status).toBe(200);
-    expect((await new ApiClient(platform.url, old.key).request('GET', '/v1/credits')).status).toBe(200);
+    expect((await platform.client(fresh.key).request('GET', '/v1/credits')).status).toBe(200);
+    expect((await platform.client(old.key).request('GET', '/v1/credits')).status).toBe(200);
 
     const listed = (await listKeys(owner.api)).body.data;
     expect(listed.find((key) => key.id === old.id)).toMatchObject({ status: 'retiring', replaced_by: fresh.id, expires_at: oldExpiresAt });
@@ -313,16 +291,14 @@ describe('POST /v1/keys/{id}/rotate', () => {
     expect(JSON.stringify(listed)).not.toContain(fresh.key);
   });
 
-  it('takes no body at all (the grace period defaults)', async () => {
-    const owner = await newOwner();
+  it('takes no body at all (the grace period defaults)', async ({ owner }) => {
     const old = await createKey(owner.api, { name: 'bodiless' });
     const response = await rotate(owner.api, old.id);
     expect(response.status, response.text).toBe(201);
     expect((await findListed(owner.api, old.id)).status).toBe('retiring');
   });
 
-  it('rotating the same key again -> 409, and no extra key is made', async () => {
-    const owner = await newOwner();
+  it('rotating the same key again -> 409, and no extra key is made', async ({ owner }) => {
     const old = await createKey(owner.api, { name: 'twice' });
     expect((await rotate(owner.api, old.id, {})).status).toBe(201);
     const again = expectProblem(await rotate(owner.api, old.id, {}), 409);
@@ -330,9 +306,8 @@ describe('POST /v1/keys/{id}/rotate', () => {
     expect((await listKeys(owner.api)).body.data).toHaveLength(3);
   });
 
-  it('a revoked key -> 409; an unknown or another tenant\'s key -> 404; a bad grace period -> 422', async () => {
-    const owner = await newOwner();
-    const other = await newOwner();
+  it('a revoked key -> 409; an unknown or another tenant\'s key -> 404; a bad grace period -> 422', async ({ platform, owner }) => {
+    const other = await newOwner(platform);
     const revoked = await createKey(owner.api, { name: 'revoked' });
     expect((await owner.api.request('DELETE', `/v1/keys/${revoked.id}`)).status).toBe(200);
     expectProblem(await rotate(owner.api, revoked.id, {}), 409);
@@ -354,46 +329,43 @@ describe('POST /v1/keys/{id}/rotate', () => {
     expect((await listKeys(owner.api)).body.data).toHaveLength(3);
   });
 
-  it('with grace_seconds 1, an old key first used during the grace period is refused after ~1.5 s', async () => {
-    const owner = await newOwner();
+  it('with grace_seconds 1, an old key first used during the grace period is refused after ~1.5 s', async ({ platform, owner }) => {
     const old = await createKey(owner.api, { name: 'short grace' });
     const rotated = await rotate(owner.api, old.id, { grace_seconds: 1 });
     expect(rotated.status, rotated.text).toBe(201);
     const rotatedAt = Date.now();
     expect(Date.parse(rotated.body.old_key_expires_at) - rotatedAt).toBeLessThanOrEqual(1000);
     // Works (and is cached) during the grace period...
-    expect((await probe(old.key)).status).toBe(200);
+    expect((await probe(platform, old.key)).status).toBe(200);
     await sleep(rotatedAt + 1500 - Date.now());
     // ...and is refused after it, although the cache TTL (5 s) has not run out.
-    const refused = await probe(old.key);
+    const refused = await probe(platform, old.key);
     expect(refused.status).toBe(401);
-    expect(withoutRequestId(refused.body)).toEqual(await unknownKeyBody());
-    expect((await probe(rotated.body.key.key)).status).toBe(200);
+    expect(withoutRequestId(refused.body)).toEqual(await unknownKeyBody(platform));
+    expect((await probe(platform, rotated.body.key.key)).status).toBe(200);
     expect(await findListed(owner.api, old.id)).toMatchObject({ status: 'revoked', replaced_by: rotated.body.key.id });
   });
 
-  it('with grace_seconds 1, an old key cached before the rotation is refused after ~1.5 s (the cache never outlives the key)', async () => {
-    const owner = await newOwner();
+  it('with grace_seconds 1, an old key cached before the rotation is refused after ~1.5 s (the cache never outlives the key)', async ({ platform, owner }) => {
     const old = await createKey(owner.api, { name: 'cached then rotated' });
     // In use right up to the rotation: this process has it cached with no expiry yet.
-    expect((await probe(old.key)).status).toBe(200);
+    expect((await probe(platform, old.key)).status).toBe(200);
     const rotated = await rotate(owner.api, old.id, { grace_seconds: 1 });
     expect(rotated.status, rotated.text).toBe(201);
     const rotatedAt = Date.now();
-    expect((await probe(old.key)).status).toBe(200);
+    expect((await probe(platform, old.key)).status).toBe(200);
     await sleep(rotatedAt + 1500 - Date.now());
-    const refused = await probe(old.key);
+    const refused = await probe(platform, old.key);
     expect(refused.status, 'the rotated-out key still works past its grace period').toBe(401);
-    expect(withoutRequestId(refused.body)).toEqual(await unknownKeyBody());
+    expect(withoutRequestId(refused.body)).toEqual(await unknownKeyBody(platform));
   });
 });
 
 describe('DELETE /v1/keys/{id}', () => {
-  it('revokes: 200 with status revoked; this server refuses the key at once (401, the same body as any unknown key)', async () => {
-    const owner = await newOwner();
+  it('revokes: 200 with status revoked; this server refuses the key at once (401, the same body as any unknown key)', async ({ platform, owner }) => {
     const victim = await createKey(owner.api, { name: 'victim' });
     // Cached on this server by a successful call.
-    expect((await probe(victim.key)).status).toBe(200);
+    expect((await probe(platform, victim.key)).status).toBe(200);
     const before = Date.now();
     const response = await owner.api.request<ApiKey>('DELETE', `/v1/keys/${victim.id}`);
     expect(response.status, response.text).toBe(200);
@@ -403,18 +375,17 @@ describe('DELETE /v1/keys/{id}', () => {
     expect(Math.abs(Date.parse(response.body.expires_at ?? '') - before)).toBeLessThan(5_000);
     expect(response.text).not.toContain(victim.key);
 
-    const refused = await probe(victim.key);
+    const refused = await probe(platform, victim.key);
     expect(refused.status).toBe(401);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
-    expect(withoutRequestId(refused.body)).toEqual(await unknownKeyBody());
+    expect(withoutRequestId(refused.body)).toEqual(await unknownKeyBody(platform));
     // Every route, by either header.
-    expectProblem(await new ApiClient(platform.url, victim.key).request('GET', '/v1/credits'), 401);
+    expectProblem(await platform.client(victim.key).request('GET', '/v1/credits'), 401);
     expectProblem(await platform.api.request('GET', '/v1/models', { key: null, headers: { authorization: `Bearer ${victim.key}` } }), 401);
     expect(await findListed(owner.api, victim.id)).toMatchObject({ status: 'revoked' });
   });
 
-  it('is idempotent: revoking again -> 200, still revoked, same expiry', async () => {
-    const owner = await newOwner();
+  it('is idempotent: revoking again -> 200, still revoked, same expiry', async ({ owner }) => {
     const victim = await createKey(owner.api, { name: 'twice' });
     const first = await owner.api.request<ApiKey>('DELETE', `/v1/keys/${victim.id}`);
     const second = await owner.api.request<ApiKey>('DELETE', `/v1/keys/${victim.id}`);
@@ -424,33 +395,30 @@ describe('DELETE /v1/keys/{id}', () => {
     expect(second.body.status).toBe('revoked');
   });
 
-  it("another tenant's key id -> 404, and that key keeps working", async () => {
-    const owner = await newOwner();
-    const other = await newOwner();
+  it("another tenant's key id -> 404, and that key keeps working", async ({ platform, owner }) => {
+    const other = await newOwner(platform);
     const response = await owner.api.request('DELETE', `/v1/keys/${other.keyId}`);
     const problem = expectProblem(response, 404);
     // Exactly like a key that never existed.
     const missing = expectProblem(await owner.api.request('DELETE', `/v1/keys/${UNKNOWN_KEY_ID}`), 404);
     expect(problem.title).toBe(missing.title);
-    expect((await probe(other.key)).status).toBe(200);
+    expect((await probe(platform, other.key)).status).toBe(200);
     expect(await findListed(other.api, other.keyId)).toMatchObject({ status: 'active', expires_at: null });
   });
 
-  it('revoking a key in its rotation grace period stops it at once; its replacement keeps working', async () => {
-    const owner = await newOwner();
+  it('revoking a key in its rotation grace period stops it at once; its replacement keeps working', async ({ platform, owner }) => {
     const old = await createKey(owner.api, { name: 'retiring' });
     const rotated = await rotate(owner.api, old.id, {});
     expect(rotated.status).toBe(201);
-    expect((await probe(old.key)).status).toBe(200);
+    expect((await probe(platform, old.key)).status).toBe(200);
     const revoked = await owner.api.request<ApiKey>('DELETE', `/v1/keys/${old.id}`);
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ status: 'revoked', replaced_by: rotated.body.key.id });
-    expect((await probe(old.key)).status).toBe(401);
-    expect((await probe(rotated.body.key.key)).status).toBe(200);
+    expect((await probe(platform, old.key)).status).toBe(401);
+    expect((await probe(platform, rotated.body.key.key)).status).toBe(200);
   });
 
-  it('a key may revoke itself, and is refused from the next request', async () => {
-    const owner = await newOwner();
+  it('a key may revoke itself, and is refused from the next request', async ({ owner }) => {
     const self = await owner.api.request<ApiKey>('DELETE', `/v1/keys/${owner.keyId}`);
     expect(self.status).toBe(200);
     expect(self.body.status).toBe('revoked');
@@ -459,15 +427,14 @@ describe('DELETE /v1/keys/{id}', () => {
 });
 
 describe('a key manages only keys it could have issued', () => {
-  it('a narrow keys:write key cannot revoke or rotate a more powerful key (403 naming the scopes), and changes nothing', async () => {
-    const owner = await newOwner();
+  it('a narrow keys:write key cannot revoke or rotate a more powerful key (403 naming the scopes), and changes nothing', async ({ platform, owner }) => {
     const narrow = await createKey(owner.api, { name: 'key manager', scopes: ['keys:write', 'jobs:read'] });
-    const narrowApi = new ApiClient(platform.url, narrow.key);
+    const narrowApi = platform.client(narrow.key);
     const revoke = expectProblem(await narrowApi.request('DELETE', `/v1/keys/${owner.keyId}`), 403);
     expect(revoke.detail).toContain('jobs:write');
     expectProblem(await rotate(narrowApi, owner.keyId), 403);
     expect((await findListed(owner.api, owner.keyId)).status).toBe('active');
-    expect((await probe(owner.key)).status).toBe(200);
+    expect((await probe(platform, owner.key)).status).toBe(200);
 
     // A key it could have issued (a subset of its scopes) it may revoke, and itself too.
     const reader = await createKey(narrowApi, { name: 'reader', scopes: ['jobs:read'] });
@@ -475,10 +442,9 @@ describe('a key manages only keys it could have issued', () => {
     expect((await narrowApi.request('DELETE', `/v1/keys/${narrow.id}`)).status).toBe(200);
   });
 
-  it('a test key manages only test keys', async () => {
-    const owner = await newOwner();
+  it('a test key manages only test keys', async ({ platform, owner }) => {
     const testKey = await createKey(owner.api, { name: 'test manager', mode: 'test', scopes: [...ALL_API_KEY_SCOPES] });
-    const testApi = new ApiClient(platform.url, testKey.key);
+    const testApi = platform.client(testKey.key);
     const problem = expectProblem(await testApi.request('DELETE', `/v1/keys/${owner.keyId}`), 403);
     expect(problem.detail).toMatch(/test key/);
     const otherTest = await createKey(owner.api, { name: 'ci', mode: 'test' });
@@ -487,16 +453,6 @@ describe('a key manages only keys it could have issued', () => {
 });
 
 describe('revocation seen by other API processes (their key caches)', () => {
-  let other: TestPlatform;
-
-  beforeAll(async () => {
-    other = await startTestPlatform({ workerLoops: 0, apiKeyCacheTtlMs: 1000 });
-  });
-
-  afterAll(async () => {
-    await other?.stop();
-  });
-
   /** Polls until the key is refused; returns when that happened. */
   async function pollUntilRefused(send: () => Promise<number>, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
@@ -509,54 +465,38 @@ describe('revocation seen by other API processes (their key caches)', () => {
     }
   }
 
-  it('revoked in the database behind this process: works from cache, then refused within the 1 s TTL', async () => {
-    const owner = await newOwner({ on: other });
+  it('revoked in the database behind this process: works from cache, then refused within the 1 s TTL', async ({ secondPlatform: other }) => {
+    const owner = await newOwner(other);
     const warmedFrom = Date.now();
-    expect((await probe(owner.key, other)).status).toBe(200);
+    expect((await probe(other, owner.key)).status).toBe(200);
     // As another instance would: the row changes, this process's cache is not told.
     expect(await revokeApiKey(other.ctx.db, owner.keyId)).toBe(true);
     const revokedAt = Date.now();
-    expect((await probe(owner.key, other)).status).toBe(200);
+    expect((await probe(other, owner.key)).status).toBe(200);
 
-    const refusedAt = await pollUntilRefused(async () => (await probe(owner.key, other)).status, 3000);
+    const refusedAt = await pollUntilRefused(async () => (await probe(other, owner.key)).status, 3000);
     expect(refusedAt - revokedAt).toBeLessThan(2000);
     // It was the cache entry running out, not anything sooner.
     expect(refusedAt - warmedFrom).toBeGreaterThanOrEqual(1000);
-    expect(withoutRequestId((await probe(owner.key, other)).body)).toEqual(await unknownKeyBody(other));
+    expect(withoutRequestId((await probe(other, owner.key)).body)).toEqual(await unknownKeyBody(other));
   });
 
-  it('two API instances on one database: revoked through one, refused there at once and by the other within its TTL', async () => {
-    const database = connectDatabase(other.database.url, { maxConnections: 2 });
-    const queue = new PostgresQueue(database.sql);
-    const dir = await mkdtemp(join(tmpdir(), 'kontext-second-api-'));
-    try {
-      const signer = new BlobUrlSigner(randomBytes(32).toString('base64url'), 'http://localhost');
-      const secondCtx = createServiceContext({
-        db: database.db,
-        queue,
-        storage: new FilesystemBlobStore({ root: dir, signer }),
-        settings: { publicBaseUrl: 'http://localhost', apiKeyCacheTtlMs: 1000 },
-      });
-      const second = createApp({ ctx: secondCtx, maxBodyBytes: 1e6, version: 't' });
-      const onSecond = async (key: string) => (await second.request('/v1/models', { headers: { 'x-key': key } })).status;
+  it('two API instances on one database: revoked through one, refused there at once and by the other within its TTL', async ({ secondPlatform: other, startApiProcess }) => {
+    const second = await startApiProcess({ databaseUrl: other.database.url, settings: { apiKeyCacheTtlMs: 1000 } });
+    const onSecond = async (key: string) => (await second.app.request('/v1/models', { headers: { 'x-key': key } })).status;
 
-      const owner = await newOwner({ on: other });
-      const victim = await createKey(owner.api, { name: 'shared' });
-      expect(await onSecond(victim.key)).toBe(200);
-      expect((await probe(victim.key, other)).status).toBe(200);
+    const owner = await newOwner(other);
+    const victim = await createKey(owner.api, { name: 'shared' });
+    expect(await onSecond(victim.key)).toBe(200);
+    expect((await probe(other, victim.key)).status).toBe(200);
 
-      const revoked = await owner.api.request('DELETE', `/v1/keys/${victim.id}`);
-      expect(revoked.status).toBe(200);
-      const revokedAt = Date.now();
-      expect((await probe(victim.key, other)).status).toBe(401);
-      // The second instance still trusts its cache for a moment, then asks the database.
-      expect(await onSecond(victim.key)).toBe(200);
-      const refusedAt = await pollUntilRefused(() => onSecond(victim.key), 3000);
-      expect(refusedAt - revokedAt).toBeLessThan(2000);
-    } finally {
-      await queue.close();
-      await database.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    const revoked = await owner.api.request('DELETE', `/v1/keys/${victim.id}`);
+    expect(revoked.status).toBe(200);
+    const revokedAt = Date.now();
+    expect((await probe(other, victim.key)).status).toBe(401);
+    // The second instance still trusts its cache for a moment, then asks the database.
+    expect(await onSecond(victim.key)).toBe(200);
+    const refusedAt = await pollUntilRefused(() => onSecond(victim.key), 3000);
+    expect(refusedAt - revokedAt).toBeLessThan(2000);
   });
 });

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ALL_API_KEY_SCOPES } from '@kontext/services';
-import { generateApiKey, type ApiKeySchema, type CreatedApiKeySchema, type TenantSchema } from '@kontext/core';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateApiKey, type ApiKeySchema, type CreatedApiKeySchema, type SubmitResponse, type TenantSchema, sleep } from '@kontext/core';
+import { describe, expect } from 'vitest';
 import type { z } from 'zod';
-import { ApiClient, type ApiResponse, type SubmitBody } from '../../../test/harness/api-client.ts';
-import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
+import type { ApiClient, ApiResponse } from '../../../test/harness/api-client.ts';
+import { test } from '../../../test/harness/fixtures.ts';
+import type { TestPlatform } from '../../../test/harness/platform.ts';
 
 // A realistic operator and tenant session: tenants and keys made through the operator API, keys
 // created, rotated and revoked, jobs submitted (with webhook secrets) and polled, wrong keys and
@@ -33,17 +33,10 @@ interface Session {
   jobIds: readonly string[];
 }
 
-let platform: TestPlatform;
-let session: Session;
+test.override({ platformOptions: { workerLoops: 1 } });
 
-beforeAll(async () => {
-  platform = await startTestPlatform({ workerLoops: 1 });
-  session = await runSession(platform);
-});
-
-afterAll(async () => {
-  await platform?.stop();
-});
+/** The session, played once for the file before its first check; the checks only read it. */
+const it = test.extend('session', { scope: 'file' }, async ({ platform }) => runSession(platform));
 
 function mistype(key: string): string {
   return key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
@@ -113,10 +106,10 @@ async function runSession(target: TestPlatform): Promise<Session> {
   const globexKey = await issue('globex key', globex.body.id, { name: 'globex' });
 
   // --- A tenant managing its own keys --------------------------------------------------
-  const manager = new ApiClient(target.url, acmeAdmin.key);
+  const manager = target.client(acmeAdmin.key);
   const created = await call<CreatedKey>('create key', manager, 'POST', '/v1/keys', { json: { name: 'ci' } }, 201);
   recordIssued('ci key', created.body.key);
-  const createdTest = await call<CreatedKey>('create test key', new ApiClient(target.url, acmeTest.key), 'POST', '/v1/keys', {
+  const createdTest = await call<CreatedKey>('create test key', target.client(acmeTest.key), 'POST', '/v1/keys', {
     json: { name: 'test ci', mode: 'test' },
   }, 201);
   recordIssued('test ci key', createdTest.body.key);
@@ -129,21 +122,21 @@ async function runSession(target: TestPlatform): Promise<Session> {
   }, 201);
   recordIssued('twice rotated ci key', rotatedAgain.body.key.key);
   await call('rotate a retiring key', manager, 'POST', `/v1/keys/${created.body.id}/rotate`, { json: {} }, 409);
-  await call('old key in grace', new ApiClient(target.url, created.body.key), 'GET', '/v1/models', {}, 200);
-  await call('old key past grace', new ApiClient(target.url, rotated.body.key.key), 'GET', '/v1/models', {}, 401);
+  await call('old key in grace', target.client(created.body.key), 'GET', '/v1/models', {}, 200);
+  await call('old key past grace', target.client(rotated.body.key.key), 'GET', '/v1/models', {}, 401);
   await call<ApiKey>('revoke key', manager, 'DELETE', `/v1/keys/${rotatedAgain.body.key.id}`, {}, 200);
   await call<ApiKey>('revoke key again', manager, 'DELETE', `/v1/keys/${rotatedAgain.body.key.id}`, {}, 200);
-  await call('revoked key', new ApiClient(target.url, rotatedAgain.body.key.key), 'POST', '/v1/flux-kontext-dev', { json: { prompt: 'x' } }, 401);
+  await call('revoked key', target.client(rotatedAgain.body.key.key), 'POST', '/v1/flux-kontext-dev', { json: { prompt: 'x' } }, 401);
   await call("another tenant's key", manager, 'DELETE', `/v1/keys/${globexKey.id}`, {}, 404);
-  await call('escalation', new ApiClient(target.url, acmeApp.key), 'POST', '/v1/keys', { json: { name: 'more', scopes: ['keys:write'] } }, 403);
+  await call('escalation', target.client(acmeApp.key), 'POST', '/v1/keys', { json: { name: 'more', scopes: ['keys:write'] } }, 403);
   await call('list keys after', manager, 'GET', '/v1/keys', {}, 200);
 
   // --- Jobs, with webhook secrets ------------------------------------------------------
-  const app = new ApiClient(target.url, acmeApp.key);
+  const app = target.client(acmeApp.key);
   const submitWithSecret = async (label: string, client: ApiClient, model: string, expected: number, extra: Record<string, unknown> = {}) => {
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
     webhookSecrets.push(secret);
-    const response = await call<SubmitBody>(label, client, 'POST', `/v1/${model}`, {
+    const response = await call<SubmitResponse>(label, client, 'POST', `/v1/${model}`, {
       json: { prompt: `${label} render`, seed: 7, webhook_url: 'http://127.0.0.1:9/kontext', webhook_secret: secret, ...extra },
     }, expected);
     if (expected === 200) jobIds.push(response.body.id);
@@ -151,16 +144,16 @@ async function runSession(target: TestPlatform): Promise<Session> {
   };
   await submitWithSecret('live job', app, 'flux-kontext-dev', 200);
   await submitWithSecret('pro job', app, 'flux-kontext-pro', 200);
-  await submitWithSecret('test job', new ApiClient(target.url, acmeTest.key), 'flux-kontext-max', 200);
+  await submitWithSecret('test job', target.client(acmeTest.key), 'flux-kontext-max', 200);
   await submitWithSecret('invalid job', app, 'flux-kontext-dev', 422, { steps: 0, mask: 'x' });
-  await submitWithSecret('not allowed model', new ApiClient(target.url, globexKey.key), 'flux-kontext-pro', 403);
+  await submitWithSecret('not allowed model', target.client(globexKey.key), 'flux-kontext-pro', 403);
   const tooLong = `whsec_${'s'.repeat(300)}`;
   webhookSecrets.push(tooLong);
   await call('oversized webhook secret', app, 'POST', '/v1/flux-kontext-dev', { json: { prompt: 'x', webhook_secret: tooLong } }, 422);
 
   for (const id of jobIds) {
     const key = id === jobIds[2] ? acmeTest.key : acmeApp.key;
-    const client = new ApiClient(target.url, key);
+    const client = target.client(key);
     const deadline = Date.now() + 20_000;
     for (;;) {
       const polled = await call<{ status: string }>('poll', client, 'GET', `/v1/get_result?id=${id}`);
@@ -170,7 +163,7 @@ async function runSession(target: TestPlatform): Promise<Session> {
         break;
       }
       if (Date.now() > deadline) throw new Error(`job ${id} never finished`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await sleep(25);
     }
   }
   await call('credits', app, 'GET', '/v1/credits', {}, 200);
@@ -208,7 +201,7 @@ function secretBody(secret: string): string {
 }
 
 describe('after a realistic session', () => {
-  it('the logs captured the session (so the checks below are not vacuous)', () => {
+  it('the logs captured the session (so the checks below are not vacuous)', ({ platform, session }) => {
     const lines = platform.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
     const requests = lines.filter((line) => line.message === 'request');
     expect(requests.length).toBeGreaterThanOrEqual(session.exchanges.length);
@@ -219,7 +212,7 @@ describe('after a realistic session', () => {
     for (const id of session.jobIds) expect(platform.logs.join('\n')).toContain(id);
   });
 
-  it('no log line contains the dev key, the admin token, an issued key, a wrong key or token, or a webhook secret', () => {
+  it('no log line contains the dev key, the admin token, an issued key, a wrong key or token, or a webhook secret', ({ platform, session }) => {
     expect(session.secrets.size).toBeGreaterThanOrEqual(17);
     const logs = platform.logs.join('\n');
     for (const [label, secret] of session.secrets) {
@@ -231,7 +224,7 @@ describe('after a realistic session', () => {
     }
   });
 
-  it('no response other than create and rotate contains a plaintext key, token or webhook secret', () => {
+  it('no response other than create and rotate contains a plaintext key, token or webhook secret', ({ session }) => {
     const credentials = [...session.secrets.entries()];
     let checked = 0;
     for (const exchange of session.exchanges) {
@@ -251,7 +244,7 @@ describe('after a realistic session', () => {
     expect(checked).toBe(session.exchanges.length);
   });
 
-  it('each create or rotate response carries exactly its own new key', () => {
+  it('each create or rotate response carries exactly its own new key', ({ session }) => {
     const issuing = session.exchanges.filter((exchange) => exchange.issues !== undefined);
     expect(issuing.map((exchange) => exchange.label)).toEqual([
       'acme manager key',
@@ -269,21 +262,16 @@ describe('after a realistic session', () => {
     }
   });
 
-  it('the database keeps hashes, never a plaintext key', async () => {
-    const sql = postgres(platform.database.url, { max: 1, onnotice: () => {} });
-    try {
-      const rows = await sql<{ row: string }[]>`SELECT row_to_json(api_keys)::text AS row FROM api_keys`;
-      expect(rows.length).toBeGreaterThanOrEqual(9);
-      const table = rows.map((row) => row.row).join('\n');
-      for (const [label, secret] of session.secrets) {
-        expect(table.includes(secretBody(secret)), `api_keys holds the ${label}`).toBe(false);
-      }
-    } finally {
-      await sql.end({ timeout: 5 });
+  it('the database keeps hashes, never a plaintext key', async ({ session, sql }) => {
+    const rows = await sql<{ row: string }[]>`SELECT row_to_json(api_keys)::text AS row FROM api_keys`;
+    expect(rows.length).toBeGreaterThanOrEqual(9);
+    const table = rows.map((row) => row.row).join('\n');
+    for (const [label, secret] of session.secrets) {
+      expect(table.includes(secretBody(secret)), `api_keys holds the ${label}`).toBe(false);
     }
   });
 
-  it('a key a client puts in a URL path is masked in the access log', async () => {
+  it('a key a client puts in a URL path is masked in the access log', async ({ platform }) => {
     const misplaced = platform.devApiKey;
     const response = await platform.api.request('DELETE', `/v1/keys/${misplaced}`);
     expect(response.status).toBe(404);

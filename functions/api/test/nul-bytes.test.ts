@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { ApiClient } from '../../../test/harness/api-client.ts';
-import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
+import { test } from '../../../test/harness/fixtures.ts';
+import type { TestPlatform } from '../../../test/harness/platform.ts';
 import { expectProblem } from '../../../test/harness/problems.ts';
 
 // Postgres text cannot hold U+0000. Every piece of text a client can send (each query and path
@@ -39,26 +40,19 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   CreditAdjustmentRequest: { amount: 5, reason: 'goodwill' },
 };
 
-let platform: TestPlatform;
-let doc: Document;
+test.override({ platformOptions: { workerLoops: 0 } });
 
-beforeAll(async () => {
-  platform = await startTestPlatform({ workerLoops: 0 });
-  doc = (await (await fetch(`${platform.url}/openapi.json`)).json()) as Document;
-});
+/** The platform's OpenAPI document, read once for the file. */
+const it = test.extend('doc', { scope: 'file' }, async ({ platform }) => (await (await platform.app.request('/openapi.json')).json()) as Document);
 
-afterAll(async () => {
-  await platform?.stop();
-});
-
-function resolve(schema: Schema): Schema {
-  if (schema.$ref) return resolve(doc.components.schemas[schema.$ref.split('/').at(-1)!]!);
+function resolve(doc: Document, schema: Schema): Schema {
+  if (schema.$ref) return resolve(doc, doc.components.schemas[schema.$ref.split('/').at(-1)!]!);
   return schema;
 }
 
-function isText(schema: Schema): boolean {
-  const resolved = resolve(schema);
-  const types = [resolved.type ?? resolved.anyOf?.map((s) => resolve(s).type)].flat();
+function isText(doc: Document, schema: Schema): boolean {
+  const resolved = resolve(doc, schema);
+  const types = [resolved.type ?? resolved.anyOf?.map((s) => resolve(doc, s).type)].flat();
   return types.includes('string') && resolved.enum === undefined;
 }
 
@@ -67,17 +61,17 @@ function componentName(schema: Schema): string {
 }
 
 /** Every place an operation takes text: [operation label, where, field]. */
-function textInputs(): { method: string; path: string; where: 'query' | 'path' | 'header' | 'body'; field: string; schema: Schema }[] {
+function textInputs(doc: Document): { method: string; path: string; where: 'query' | 'path' | 'header' | 'body'; field: string; schema: Schema }[] {
   const inputs = [];
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       for (const parameter of operation.parameters ?? []) {
-        if (isText(parameter.schema)) inputs.push({ method, path, where: parameter.in as 'query' | 'path' | 'header', field: parameter.name, schema: parameter.schema });
+        if (isText(doc, parameter.schema)) inputs.push({ method, path, where: parameter.in as 'query' | 'path' | 'header', field: parameter.name, schema: parameter.schema });
       }
       const body = operation.requestBody?.content['application/json']?.schema;
       if (body) {
-        for (const [field, schema] of Object.entries(resolve(body).properties ?? {})) {
-          if (isText(schema)) inputs.push({ method, path, where: 'body' as const, field, schema });
+        for (const [field, schema] of Object.entries(resolve(doc, body).properties ?? {})) {
+          if (isText(doc, schema)) inputs.push({ method, path, where: 'body' as const, field, schema });
         }
       }
     }
@@ -85,7 +79,7 @@ function textInputs(): { method: string; path: string; where: 'query' | 'path' |
   return inputs;
 }
 
-function clientFor(path: string): ApiClient {
+function clientFor(platform: TestPlatform, path: string): ApiClient {
   return path.startsWith('/admin/') ? platform.admin : platform.api;
 }
 
@@ -99,17 +93,17 @@ function requiredQuery(operation: Operation, except: string): string {
 }
 
 describe('a NUL character in any text a client sends', () => {
-  it('is excluded by the pattern the document gives every text input', () => {
-    const inputs = textInputs();
+  it('is excluded by the pattern the document gives every text input', ({ doc }) => {
+    const inputs = textInputs(doc);
     expect(inputs.length).toBeGreaterThan(40);
     const unguarded = inputs.filter(({ schema }) => {
-      const pattern = resolve(schema).pattern ?? resolve(schema).anyOf?.map((s) => resolve(s).pattern).find(Boolean);
+      const pattern = resolve(doc, schema).pattern ?? resolve(doc, schema).anyOf?.map((s) => resolve(doc, s).pattern).find(Boolean);
       return pattern === undefined || new RegExp(pattern).test('a\u0000b');
     });
     expect(unguarded.map((input) => `${input.method} ${input.path} ${input.where}:${input.field}`)).toEqual([]);
   });
 
-  it('every request body has a valid example here, so every body field is probed', () => {
+  it('every request body has a valid example here, so every body field is probed', ({ doc }) => {
     const bodies = Object.values(doc.paths).flatMap((operations) =>
       Object.values(operations).flatMap((operation) => {
         const schema = operation.requestBody?.content['application/json']?.schema;
@@ -119,9 +113,9 @@ describe('a NUL character in any text a client sends', () => {
     expect([...new Set(bodies)].filter((name) => !(name in VALID_BODIES))).toEqual([]);
   });
 
-  it('is refused with a 422 naming the field, in every query, path, header and body', async () => {
+  it('is refused with a 422 naming the field, in every query, path, header and body', async ({ platform, doc }) => {
     const refusedWrongly: string[] = [];
-    for (const input of textInputs()) {
+    for (const input of textInputs(doc)) {
       const operation = doc.paths[input.path]![input.method]!;
       const withNul = 'a\u0000b';
       let path = input.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === input.field && input.where === 'path' ? encodeURIComponent(withNul) : 'x'));
@@ -133,7 +127,7 @@ describe('a NUL character in any text a client sends', () => {
       const body = bodySchema ? { ...VALID_BODIES[componentName(bodySchema)], ...(input.where === 'body' ? { [input.field]: withNul } : {}) } : undefined;
       // A header cannot carry NUL (or any control character) on the wire: a value outside its pattern stands in.
       const headers = input.where === 'header' ? { [input.field]: 'a b' } : undefined;
-      const response = await clientFor(input.path).request(input.method.toUpperCase(), path, {
+      const response = await clientFor(platform, input.path).request(input.method.toUpperCase(), path, {
         ...(body ? { json: body } : {}),
         ...(headers ? { headers } : {}),
       });

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
+import { describe, expect } from 'vitest';
+import { it } from '../../../test/harness/fixtures.ts';
 
 interface OpenApiDocument {
   openapi: string;
@@ -7,18 +7,10 @@ interface OpenApiDocument {
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 }
 
-let platform: TestPlatform;
-
-beforeAll(async () => {
-  platform = await startTestPlatform({ workerLoops: 0 });
-});
-
-afterAll(async () => {
-  await platform?.stop();
-});
+it.override({ platformOptions: { workerLoops: 0 } });
 
 describe('the contract is generated from the route definitions', () => {
-  it('/openapi.json lists every operation with its schemas and security', async () => {
+  it('/openapi.json lists every operation with its schemas and security', async ({ platform }) => {
     const response = await platform.api.request<OpenApiDocument>('GET', '/openapi.json', { key: null });
     expect(response.status).toBe(200);
     const doc = response.body;
@@ -83,7 +75,7 @@ describe('the contract is generated from the route definitions', () => {
     }
   });
 
-  it('the submit schema documents every BFL field', async () => {
+  it('the submit schema documents every BFL field', async ({ platform }) => {
     const doc = (await platform.api.request<OpenApiDocument>('GET', '/openapi.json', { key: null })).body;
     const schema = doc.components.schemas['SubmitRequest-flux-kontext-dev'] as {
       properties: Record<string, { maximum?: number }>;
@@ -101,20 +93,20 @@ describe('the contract is generated from the route definitions', () => {
     expect(schema.properties.steps?.maximum).toBe(50);
   });
 
-  it('/docs serves Swagger UI from this server, no CDN', async () => {
-    const page = await fetch(`${platform.url}/docs`);
+  it('/docs serves Swagger UI from this server, no CDN', async ({ platform }) => {
+    const page = await platform.app.request(`${platform.url}/docs`);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).not.toMatch(/https?:\/\//);
     for (const asset of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
-      const response = await fetch(`${platform.url}${asset[1]}`);
+      const response = await platform.app.request(`${platform.url}${asset[1]}`);
       expect(response.status, asset[1]).toBe(200);
     }
   });
 });
 
 describe('catalog and health', () => {
-  it('GET /v1/models lists the four profiles with their endpoints and prices', async () => {
+  it('GET /v1/models lists the four profiles with their endpoints and prices', async ({ platform }) => {
     const response = await platform.api.request<{ data: { id: string; submit_path: string; price_credits: number; weights: string }[] }>('GET', '/v1/models');
     expect(response.status).toBe(200);
     expect(response.body.data.map((m) => [m.id, m.submit_path, m.price_credits])).toEqual([
@@ -126,13 +118,13 @@ describe('catalog and health', () => {
     expect(new Set(response.body.data.map((m) => m.weights))).toEqual(new Set(['FLUX.1-Kontext-dev']));
   });
 
-  it('GET /health reports the database', async () => {
+  it('GET /health reports the database', async ({ platform }) => {
     const response = await platform.api.request('GET', '/health', { key: null });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status: 'ok', database: 'ok', version: expect.any(String) });
   });
 
-  it('an unknown path is a problem+json 404 with a request id', async () => {
+  it('an unknown path is a problem+json 404 with a request id', async ({ platform }) => {
     const response = await platform.api.request('GET', '/v2/nothing');
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');

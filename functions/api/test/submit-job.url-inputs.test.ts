@@ -1,23 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { countFiles, countRows } from '../../../test/harness/counts.ts';
+import { test } from '../../../test/harness/fixtures.ts';
 import { jpegImage } from '../../../test/harness/images.ts';
-import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
 
 // URL inputs and the 20 MB limit, on a platform configured like local development (private
 // targets allowed, so a loopback server can play the remote image host) with the default body limit.
 
-let platform: TestPlatform;
-let server: Server;
-let base: string;
 const MB = 1024 * 1024;
 
-beforeAll(async () => {
-  platform = await startTestPlatform({ workerLoops: 1, allowPrivateUrlInputs: true });
+test.override({ platformOptions: { workerLoops: 1, allowPrivateUrlInputs: true } });
+
+/** The remote image host, on loopback for the file: its base URL. */
+const it = test.extend('base', { scope: 'file' }, async ({}, { onCleanup }) => {
   const photo = await jpegImage({ width: 900, height: 1600, seed: 2 });
   const huge = Buffer.alloc(21 * MB, 1);
-  server = createServer((request, response) => {
+  const server: Server = createServer((request, response) => {
     const path = request.url ?? '/';
     if (path === '/photo.jpg') {
       response.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo);
@@ -35,16 +34,12 @@ beforeAll(async () => {
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await platform?.stop();
-  await new Promise((resolve) => server?.close(resolve));
+  onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 describe('URL inputs', () => {
-  it('an http URL is fetched, validated, stored and edited', async () => {
+  it('an http URL is fetched, validated, stored and edited', async ({ platform, base }) => {
     const submitted = await platform.api.submit({ prompt: 'add a hat', input_image: `${base}/photo.jpg` });
     expect(submitted.status).toBe(200);
     expect(submitted.body.input_mp).toBeCloseTo(1.44, 2);
@@ -54,7 +49,7 @@ describe('URL inputs', () => {
     expect(result.details).toMatchObject({ width: 752, height: 1392 });
   });
 
-  it('redirects are followed up to the limit', async () => {
+  it('redirects are followed up to the limit', async ({ platform, base }) => {
     const followed = await platform.api.submit({ prompt: 'x', input_image: `${base}/hop/4` });
     expect(followed.status).toBe(200);
     expect((await platform.api.waitForResult(followed.body.id)).status).toBe('Ready');
@@ -63,7 +58,7 @@ describe('URL inputs', () => {
     expect(refused.text).toMatch(/redirects/);
   });
 
-  it.each(['/huge', '/huge-chunked', '/missing'])('%s -> 422 and nothing written', async (path) => {
+  it.for(['/huge', '/huge-chunked', '/missing'])('%s -> 422 and nothing written', async (path, { platform, base }) => {
     const before = { rows: await countRows(platform.database.url), files: await countFiles(platform.blobDir) };
     const response = await platform.api.submit({ prompt: 'x', input_image: `${base}${path}` });
     expect(response.status).toBe(422);
@@ -73,7 +68,7 @@ describe('URL inputs', () => {
 });
 
 describe('the 20 MB input limit', () => {
-  it('base64 over 20 MB is refused from its length, before decoding', async () => {
+  it('base64 over 20 MB is refused from its length, before decoding', async ({ platform }) => {
     const before = { rows: await countRows(platform.database.url), files: await countFiles(platform.blobDir) };
     const response = await platform.api.submit({ prompt: 'x', input_image: Buffer.alloc(21 * MB, 7).toString('base64') });
     expect(response.status).toBe(422);

@@ -1,9 +1,10 @@
-import { histogramQuantileMs, usageLatencyBucket, USAGE_HISTOGRAM_BUCKETS, type UsageFigures, type UsageResponse } from '@kontext/core';
+import { histogramQuantileMs, usageLatencyBucket, USAGE_HISTOGRAM_BUCKETS, type UsageFigures, type UsageResponse, sleep } from '@kontext/core';
 import { EngineError, PreviewEngine, WorkerAgent, type Engine, type EngineOutput, type EngineRequest } from '@kontext/gpu-worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, type ApiResponse } from '../../../test/harness/api-client.ts';
+import { describe, expect } from 'vitest';
+import type { ApiClient, ApiResponse } from '../../../test/harness/api-client.ts';
+import { test } from '../../../test/harness/fixtures.ts';
 import { withSql } from '../../../test/harness/sql.ts';
-import { startTestPlatform, type TestPlatform } from '../../../test/harness/platform.ts';
+import type { TestPlatform } from '../../../test/harness/platform.ts';
 
 // GET /v1/usage (and the operator's GET /admin/v1/usage) over real jobs: two models, two keys of
 // one tenant (one live, one test), jobs that succeed, fail (scripted engine error) and one
@@ -15,18 +16,11 @@ const DAY = 24 * HOUR;
 const PRICE = { 'flux-kontext-dev': 2, 'flux-kontext-pro': 4 } as const;
 type Model = keyof typeof PRICE;
 
-let platform: TestPlatform;
-let scenario: Scenario;
+// No built-in workers: the scenario runs its own agents, with an engine it scripts.
+test.override({ platformOptions: { workerLoops: 0 } });
 
-beforeAll(async () => {
-  // No built-in workers: the scenario runs its own agents, with an engine it scripts.
-  platform = await startTestPlatform({ workerLoops: 0 });
-  scenario = await runScenario(platform);
-});
-
-afterAll(async () => {
-  await platform?.stop();
-});
+/** The scenario, run once for the file; its tests only read. */
+const it = test.extend('scenario', { scope: 'file' }, async ({ platform }) => runScenario(platform));
 
 /** Delegates to the preview engine; a prompt starting with "fail" fails for good, one with "slow" takes a little longer. */
 class ScriptedEngine implements Engine {
@@ -39,7 +33,7 @@ class ScriptedEngine implements Engine {
   async stop() {}
   async predict(request: EngineRequest, options: Parameters<Engine['predict']>[1]): Promise<EngineOutput> {
     if (request.prompt.startsWith('fail')) throw new EngineError(`scripted failure: ${request.prompt}`, false);
-    if (request.prompt.includes('slow')) await new Promise((resolve) => setTimeout(resolve, 250));
+    if (request.prompt.includes('slow')) await sleep(250);
     return this.#preview.predict(request, options);
   }
 }
@@ -97,7 +91,7 @@ function tally(into: Record<string, Totals>, key: string, credits: number): void
   into[key] = entry;
 }
 
-async function issueTenantKey(tenantId: string, body: Record<string, unknown>): Promise<{ id: string; key: string }> {
+async function issueTenantKey(platform: TestPlatform, tenantId: string, body: Record<string, unknown>): Promise<{ id: string; key: string }> {
   const response = await platform.admin.request<{ id: string; key: string }>('POST', `/admin/v1/tenants/${tenantId}/keys`, { json: body });
   if (response.status !== 201) throw new Error(`key issue failed: ${response.status} ${response.text}`);
   return response.body;
@@ -105,9 +99,9 @@ async function issueTenantKey(tenantId: string, body: Record<string, unknown>): 
 
 async function runScenario(p: TestPlatform): Promise<Scenario> {
   const a = await p.createTenantWithKey({ name: 'Usage tenant A', credits: TENANT_A_CREDITS });
-  const testKey = await issueTenantKey(a.tenantId, { name: 'test key', mode: 'test' });
-  const noUsage = await issueTenantKey(a.tenantId, { name: 'no usage scope', mode: 'live', scopes: ['jobs:read', 'credits:read'] });
-  const clients = { live: a.api, test: new ApiClient(p.url, testKey.key), noUsageScope: new ApiClient(p.url, noUsage.key) };
+  const testKey = await issueTenantKey(p, a.tenantId, { name: 'test key', mode: 'test' });
+  const noUsage = await issueTenantKey(p, a.tenantId, { name: 'no usage scope', mode: 'live', scopes: ['jobs:read', 'credits:read'] });
+  const clients = { live: a.api, test: p.client(testKey.key), noUsageScope: p.client(noUsage.key) };
   const expected: Scenario['expected'] = { jobs: 0, credits: 0, byModel: {}, byKey: {}, byStatus: {}, byMode: {} };
   const record = (keyId: string, mode: string, model: Model, status: string) => {
     const credits = mode === 'live' && status === 'succeeded' ? PRICE[model] : 0;
@@ -208,7 +202,7 @@ function alignedFrom(from: string, step: number): number {
 }
 
 describe('GET /v1/usage over one tenant with two models, two keys, every outcome', () => {
-  it('totals count every finished job; credits count only succeeded live jobs at the model price', async () => {
+  it('totals count every finished job; credits count only succeeded live jobs at the model price', async ({ platform, scenario }) => {
     const usage = await getUsage(scenario.a.live, { ...scenario.range, granularity: 'hour' });
     expect(scenario.expected).toMatchObject({ jobs: PLAN.length + 1, credits: 2 + 2 + 4 });
     expect(usage.group_by).toBe('none');
@@ -229,7 +223,7 @@ describe('GET /v1/usage over one tenant with two models, two keys, every outcome
     expect(credits.body).toEqual({ credits: TENANT_A_CREDITS - scenario.expected.credits, reserved: 0 });
   });
 
-  it.each(['model', 'key', 'status', 'mode'] as const)('group_by=%s splits every bucket into groups that add up to the totals', async (groupBy) => {
+  it.for(['model', 'key', 'status', 'mode'] as const)('group_by=%s splits every bucket into groups that add up to the totals', async (groupBy, { scenario }) => {
     const usage = await getUsage(scenario.a.live, { ...scenario.range, granularity: 'hour', group_by: groupBy });
     expect(usage.group_by).toBe(groupBy);
     for (const bucket of usage.buckets) {
@@ -242,14 +236,14 @@ describe('GET /v1/usage over one tenant with two models, two keys, every outcome
     expect(pick(usage.totals)).toEqual({ jobs: scenario.expected.jobs, credits: scenario.expected.credits });
   });
 
-  it('the expected splits are the scenario as designed (prices dev 2, pro 4; refunds cost 0)', () => {
+  it('the expected splits are the scenario as designed (prices dev 2, pro 4; refunds cost 0)', ({ scenario }) => {
     expect(scenario.expected.byModel).toEqual({ 'flux-kontext-dev': { jobs: 4, credits: 4 }, 'flux-kontext-pro': { jobs: 3, credits: 4 } });
     expect(scenario.expected.byStatus).toEqual({ succeeded: { jobs: 4, credits: 8 }, failed: { jobs: 2, credits: 0 }, canceled: { jobs: 1, credits: 0 } });
     expect(scenario.expected.byMode).toEqual({ live: { jobs: 5, credits: 8 }, test: { jobs: 2, credits: 0 } });
     expect(scenario.expected.byKey).toEqual({ [scenario.liveKeyId]: { jobs: 5, credits: 8 }, [scenario.testKeyId]: { jobs: 2, credits: 0 } });
   });
 
-  it('every hour bucket of a 3-hour range appears, contiguous and UTC-aligned; percentiles only where there are jobs', async () => {
+  it('every hour bucket of a 3-hour range appears, contiguous and UTC-aligned; percentiles only where there are jobs', async ({ scenario }) => {
     const usage = await getUsage(scenario.a.live, { ...scenario.range, granularity: 'hour' });
     const first = alignedFrom(scenario.range.from, HOUR);
     const to = new Date(scenario.range.to).getTime();
@@ -286,7 +280,7 @@ describe('GET /v1/usage over one tenant with two models, two keys, every outcome
     expect(usage.totals.p50_ms ?? 0).toBeGreaterThan(0);
   });
 
-  it('an hour-aligned 3-hour range has exactly 3 buckets, and `to` is exclusive', async () => {
+  it('an hour-aligned 3-hour range has exactly 3 buckets, and `to` is exclusive', async ({ platform, scenario }) => {
     const thisHour = Math.floor(Date.now() / HOUR) * HOUR;
     const aligned = { from: new Date(thisHour - 2 * HOUR).toISOString(), to: new Date(thisHour + HOUR).toISOString() };
     const usage = await getUsage(scenario.a.live, { ...aligned, granularity: 'hour' });
@@ -305,7 +299,7 @@ describe('GET /v1/usage over one tenant with two models, two keys, every outcome
     expect(earlier.totals.jobs).toBe(row?.jobs);
   });
 
-  it('day granularity gives the same totals in UTC-day buckets', async () => {
+  it('day granularity gives the same totals in UTC-day buckets', async ({ scenario }) => {
     const range = { from: new Date(Date.now() - 2 * DAY).toISOString(), to: scenario.range.to };
     const usage = await getUsage(scenario.a.live, { ...range, granularity: 'day', group_by: 'status' });
     const first = alignedFrom(range.from, DAY);
@@ -315,7 +309,7 @@ describe('GET /v1/usage over one tenant with two models, two keys, every outcome
     expect(groupTotals(usage)).toEqual(scenario.expected.byStatus);
   });
 
-  it('mode=test (and mode=live) filters to that mode only', async () => {
+  it('mode=test (and mode=live) filters to that mode only', async ({ scenario }) => {
     const test = await getUsage(scenario.a.live, { ...scenario.range, granularity: 'hour', mode: 'test', group_by: 'key' });
     expect(pick(test.totals)).toEqual({ jobs: 2, credits: 0 });
     expect(groupTotals(test)).toEqual({ [scenario.testKeyId]: { jobs: 2, credits: 0 } });
@@ -324,7 +318,7 @@ describe('GET /v1/usage over one tenant with two models, two keys, every outcome
     expect(groupTotals(live)).toEqual({ live: { jobs: 5, credits: 8 } });
   });
 
-  it('agrees with a direct aggregation over usage_events for the same range', async () => {
+  it('agrees with a direct aggregation over usage_events for the same range', async ({ platform, scenario }) => {
     for (const mode of [undefined, 'live', 'test'] as const) {
       const usage = await getUsage(scenario.a.live, { ...scenario.range, granularity: 'hour', mode });
       const first = new Date(alignedFrom(scenario.range.from, HOUR)).toISOString();
@@ -340,7 +334,7 @@ describe('GET /v1/usage over one tenant with two models, two keys, every outcome
     }
   });
 
-  it('the finishing transaction wrote hourly and daily rollup rows', async () => {
+  it('the finishing transaction wrote hourly and daily rollup rows', async ({ platform, scenario }) => {
     const rows = await withSql(platform.database.url, (sql) =>
       sql<{ granularity: string; jobs: string; credits: string; starts: string[] }[]>`
         SELECT granularity::text AS granularity, sum(jobs)::text AS jobs, sum(credits)::text AS credits,
@@ -358,7 +352,7 @@ describe('GET /v1/usage over one tenant with two models, two keys, every outcome
     }
   });
 
-  it('p50/p95 are the histogram quantiles of the events total_ms (same or adjacent bucket), p95 >= p50', async () => {
+  it('p50/p95 are the histogram quantiles of the events total_ms (same or adjacent bucket), p95 >= p50', async ({ platform, scenario }) => {
     const first = new Date(alignedFrom(scenario.range.from, HOUR)).toISOString();
     const events = await withSql(platform.database.url, (sql) =>
       sql<{ model: string; total_ms: number }[]>`
@@ -408,13 +402,13 @@ describe('GET /v1/usage validation', () => {
     expect(response.headers.get('content-type')).toBe('application/problem+json');
   };
 
-  it('from after to -> 422 on from', async () => {
+  it('from after to -> 422 on from', async ({ scenario }) => {
     const response = await scenario.a.live.request('GET', `/v1/usage?${usageQuery({ from: scenario.range.to, to: scenario.range.from })}`);
     expectProblem(response, 422);
     expect(response.body).toMatchObject({ errors: [{ field: 'from' }] });
   });
 
-  it('hour granularity over 40 days -> 422 naming the limit; day granularity over it is fine', async () => {
+  it('hour granularity over 40 days -> 422 naming the limit; day granularity over it is fine', async ({ scenario }) => {
     const to = Date.now();
     const range = { from: new Date(to - 40 * DAY).toISOString(), to: new Date(to).toISOString() };
     const response = await scenario.a.live.request('GET', `/v1/usage?${usageQuery({ ...range, granularity: 'hour' })}`);
@@ -425,7 +419,7 @@ describe('GET /v1/usage validation', () => {
     expect(days.buckets.length).toBeGreaterThanOrEqual(40);
   });
 
-  it('day granularity over more than 400 days -> 422 naming that limit, without advising day granularity it already uses', async () => {
+  it('day granularity over more than 400 days -> 422 naming that limit, without advising day granularity it already uses', async ({ scenario }) => {
     const to = Date.now();
     const range = { from: new Date(to - 500 * DAY).toISOString(), to: new Date(to).toISOString() };
     const response = await scenario.a.live.request<{ detail: string }>('GET', `/v1/usage?${usageQuery({ ...range, granularity: 'day' })}`);
@@ -434,7 +428,7 @@ describe('GET /v1/usage validation', () => {
     expect(response.body.detail).not.toMatch(/use day granularity/);
   });
 
-  it('an unknown group_by (or granularity) -> 422 naming the parameter', async () => {
+  it('an unknown group_by (or granularity) -> 422 naming the parameter', async ({ scenario }) => {
     const groupBy = await scenario.a.live.request('GET', `/v1/usage?${usageQuery({ ...scenario.range, group_by: 'tenant' })}`);
     expectProblem(groupBy, 422);
     expect(groupBy.body).toMatchObject({ errors: [{ field: 'group_by' }] });
@@ -442,7 +436,7 @@ describe('GET /v1/usage validation', () => {
     expectProblem(granularity, 422);
   });
 
-  it('a key without usage:read -> 403', async () => {
+  it('a key without usage:read -> 403', async ({ scenario }) => {
     const response = await scenario.a.noUsageScope.request('GET', `/v1/usage?${usageQuery(scenario.range)}`);
     expectProblem(response, 403);
     expect(response.text).not.toContain(scenario.liveKeyId);
@@ -450,7 +444,7 @@ describe('GET /v1/usage validation', () => {
 });
 
 describe('usage isolation', () => {
-  it("tenant B sees only its own usage, none of tenant A's", async () => {
+  it("tenant B sees only its own usage, none of tenant A's", async ({ scenario }) => {
     for (const groupBy of ['none', 'key', 'model', 'status', 'mode']) {
       const response = await scenario.b.request<UsageResponse>('GET', `/v1/usage?${usageQuery({ ...scenario.range, granularity: 'hour', group_by: groupBy })}`);
       expect(response.status).toBe(200);
@@ -461,7 +455,7 @@ describe('usage isolation', () => {
     expect(groupTotals(byKey)).toEqual({ [scenario.bKeyId]: { jobs: 1, credits: 2 } });
   });
 
-  it('the operator sees every tenant, or one with tenant_id', async () => {
+  it('the operator sees every tenant, or one with tenant_id', async ({ platform, scenario }) => {
     const all = await getUsage(platform.admin, { ...scenario.range, granularity: 'hour', group_by: 'key' }, '/admin/v1/usage');
     expect(pick(all.totals)).toEqual({ jobs: scenario.expected.jobs + 1, credits: scenario.expected.credits + 2 });
     expect(groupTotals(all)).toEqual({ ...scenario.expected.byKey, [scenario.bKeyId]: { jobs: 1, credits: 2 } });
@@ -474,7 +468,7 @@ describe('usage isolation', () => {
     expect(pick(onlyB.totals)).toEqual({ jobs: 1, credits: 2 });
   });
 
-  it('the operator route refuses an API key, and the tenant route refuses the admin token', async () => {
+  it('the operator route refuses an API key, and the tenant route refuses the admin token', async ({ platform, scenario }) => {
     const withKey = await scenario.a.live.request('GET', `/admin/v1/usage?${usageQuery(scenario.range)}`, {
       key: null,
       headers: { authorization: `Bearer ${scenario.a.live.apiKey}` },

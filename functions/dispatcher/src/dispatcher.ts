@@ -1,4 +1,4 @@
-import { WEBHOOKS_CHANNEL } from '@kontext/core';
+import { sleep, WEBHOOKS_CHANNEL } from '@kontext/core';
 import { claimDueWebhooks, deliverWebhook, errorFields, type ServiceContext } from '@kontext/services';
 
 export interface WebhookDispatcherOptions {
@@ -97,16 +97,10 @@ export class WebhookDispatcher {
     this.#inFlight.add(running);
   }
 
-  #sleep(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.#pollIntervalMs);
-      this.#wake = done;
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    }).then(() => {
-      this.#wake = undefined;
-    });
+  async #sleep(): Promise<void> {
+    const wakeup = new AbortController();
+    this.#wake = () => wakeup.abort();
+    await sleep(this.#pollIntervalMs, wakeup.signal);
+    this.#wake = undefined;
   }
 }

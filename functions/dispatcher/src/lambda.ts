@@ -1,29 +1,15 @@
-import { CloudEnvironmentSchema, openCloudRuntime } from '@kontext/cloud';
-import { EnvFlagSchema, parseEnvironment, WebhookRelayMessageSchema } from '@kontext/core';
-import { dispatchRelayedWebhook, errorFields } from '@kontext/services';
+import { openCloudRuntime } from '@kontext/cloud';
+import { WebhookRelayMessageSchema } from '@kontext/core';
+import { dispatchRelayedWebhook, errorFields, platformSettingsOf } from '@kontext/services';
+import { DISPATCHER_LAMBDA_SETTINGS, readSettings } from '@kontext/settings';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
 
 // The webhook dispatcher as a Lambda function on the webhooks queue (SQS event source with
 // partial batch failures). Each message names one delivery and carries the token that lets it
 // claim it; the deliveries of a batch run concurrently, each bounded by the webhook timeout.
 
-const DispatcherLambdaEnvironmentSchema = CloudEnvironmentSchema.and(
-  z.object({
-    /** Tests against local servers only; the CDK app never sets it, so AWS refuses private targets. */
-    ALLOW_PRIVATE_WEBHOOK_TARGETS: EnvFlagSchema.default(false),
-    SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(600),
-  }),
-);
-
-const env = parseEnvironment(DispatcherLambdaEnvironmentSchema, process.env);
-const runtime = await openCloudRuntime(env, {
-  service: 'dispatcher',
-  settings: {
-    signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
-    webhooks: { allowPrivateNetworks: env.ALLOW_PRIVATE_WEBHOOK_TARGETS },
-  },
-});
+const env = readSettings(DISPATCHER_LAMBDA_SETTINGS, process.env);
+const runtime = await openCloudRuntime(env, { service: 'dispatcher', settings: platformSettingsOf(env) });
 const { ctx, log } = runtime;
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { sleep } from '@kontext/core';
 import postgres from 'postgres';
 import { findFreePort } from './free-port.ts';
 import { readOrCreateSecret } from './secret-file.ts';
@@ -275,7 +276,7 @@ async function stopLeftoverServer(directory: string): Promise<void> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   if (!cmdline.includes('postgres') || !cmdline.includes(directory)) return;
   process.kill(pid, 'SIGINT');
-  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
 }
 
 function isAlive(pid: number): boolean {

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createApp, nodeConnectionInfo, PLATFORM_VERSION, startServer, type RunningServer } from '@kontext/api';
+import { createApp, nodeConnectionInfo, PLATFORM_VERSION, startServer, type ApiApp, type RunningServer } from '@kontext/api';
 import { PREVIEW_ENGINE_POOL } from '@kontext/core';
 import { connectDatabase, migrateDatabase } from '@kontext/db';
 import { WebhookDispatcher } from '@kontext/dispatcher';
@@ -11,6 +11,7 @@ import {
   createLogger,
   createServiceContext,
   errorFields,
+  platformSettingsOf,
   runMaintenance,
   type Logger,
   type ServiceContext,
@@ -46,6 +47,8 @@ export interface LocalPlatform {
   databaseUrl: string;
   embeddedDatabase: boolean;
   ctx: ServiceContext;
+  /** The app the HTTP server serves (callable in process with `app.request`). */
+  app: ApiApp;
   workers: WorkerAgent[];
   stop(): Promise<void>;
 }
@@ -103,28 +106,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       counters: queueDatabase.db,
       queue,
       storage: new FilesystemBlobStore({ root: join(config.dataDir, 'blobs'), signer }),
-      settings: {
-        publicBaseUrl,
-        signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
-        leaseSeconds: config.LEASE_SECONDS,
-        maxAttempts: config.MAX_ATTEMPTS,
-        queueTimeoutSeconds: config.QUEUE_TIMEOUT_SECONDS,
-        dispatchGraceSeconds: config.DISPATCH_GRACE_SECONDS,
-        adminToken,
-        adminAuthFailureLimit: config.ADMIN_AUTH_FAILURE_LIMIT,
-        keyRotationGraceSeconds: config.KEY_ROTATION_GRACE_SECONDS,
-        apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
-        urlInputs: { allowPrivateNetworks: config.ALLOW_PRIVATE_URL_INPUTS },
-        webhooks: {
-          allowPrivateNetworks: config.ALLOW_PRIVATE_WEBHOOK_TARGETS,
-          claimSeconds: config.WEBHOOK_CLAIM_SECONDS,
-          ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleSeconds: config.WEBHOOK_RETRY_SCHEDULE } : {}),
-        },
-      },
+      // The base URL and the operator token are this run's: the port it got, the token it keeps.
+      settings: { ...platformSettingsOf(config), publicBaseUrl, adminToken },
       ...(config.catalog ? { catalog: config.catalog } : {}),
       log,
       // The Postgres queue lives in this database: jobs and their messages commit together.
-      jobDispatch: 'same-transaction',
+      queueInJobDatabase: true,
       ...(options.resolve ? { resolve: options.resolve } : {}),
       // Webhook secrets are sealed under key files kept beside the data (rotation: README).
       secrets: new EnvelopeSealer(await KeyFileWrapper.load(join(config.dataDir, SECRET_KEYS_DIRECTORY))),
@@ -184,6 +171,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       databaseUrl,
       embeddedDatabase: embedded !== undefined,
       ctx,
+      app,
       workers,
       stop: stopAll,
     };

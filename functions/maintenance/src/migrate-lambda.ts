@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CloudEnvironmentSchema, resolveDatabaseUrl, secretsManagerClient } from '@kontext/cloud';
-import { parseEnvironment } from '@kontext/core';
+import { resolveDatabaseUrl, secretsManagerClient } from '@kontext/cloud';
 import { migrateDatabase } from '@kontext/db';
+import { MIGRATE_LAMBDA_SETTINGS, readSettings } from '@kontext/settings';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 
 // Applies the database migrations during a deployment: the onEvent handler of a CloudFormation
@@ -18,7 +18,7 @@ const bundledMigrations = fileURLToPath(new URL('./migrations/', import.meta.url
 
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string; Data: { Migrated: string } }> {
   if (event.RequestType === 'Delete') return { PhysicalResourceId: PHYSICAL_RESOURCE_ID, Data: { Migrated: 'false' } };
-  const env = parseEnvironment(CloudEnvironmentSchema, process.env);
+  const env = readSettings(MIGRATE_LAMBDA_SETTINGS, process.env);
   const secrets = secretsManagerClient(env);
   try {
     const url = await resolveDatabaseUrl(env, () => secrets);

@@ -56,8 +56,8 @@ export async function openCloudRuntime(env: CloudEnvironment, options: CloudRunt
     queue,
     settings: { ...settings, webhooks: { ...settings.webhooks, claimSeconds: env.WEBHOOK_CLAIM_SECONDS } },
     log,
-    jobDispatch: 'outbox',
-    webhookDelivery: 'queue',
+    // SQS is outside the database: jobs go through the outbox, webhook deliveries are relayed.
+    queueInJobDatabase: false,
     ...(options.jobEventSignals ? { jobEventSignals: options.jobEventSignals } : {}),
     // Webhook secrets are sealed under the stack's KMS key.
     ...(kms && env.SECRETS_KMS_KEY_ID ? { secrets: new EnvelopeSealer(new KmsKeyWrapper(kms, env.SECRETS_KMS_KEY_ID)) } : {}),

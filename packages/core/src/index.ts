@@ -13,4 +13,4 @@ export * from './usage.ts';
 export * from './platform-contract.ts';
 export * from './lineage-contract.ts';
 export * from './webhooks-contract.ts';
-export * from './environment.ts';
+export * from './sleep.ts';

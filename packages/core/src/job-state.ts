@@ -39,6 +39,11 @@ const TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
   canceled: [],
 };
 
+/** The status a job holds a worker's lease in (heartbeats, progress and completion are guarded by it). */
+export const LEASED_STATUS = 'running' satisfies JobStatus;
+/** The status of a job waiting for a worker (the queue timeout counts from entering it). */
+export const WAITING_STATUS = 'queued' satisfies JobStatus;
+
 export function canTransition(from: JobStatus, to: JobStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }

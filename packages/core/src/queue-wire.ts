@@ -18,6 +18,9 @@ export const WEBHOOKS_CHANNEL = 'kontext_webhooks';
  */
 export const WEBHOOKS_QUEUE = 'webhooks';
 
+/** Prefix of every SQS queue's name unless a deployment sets its own (QUEUE_NAME_PREFIX). */
+export const DEFAULT_SQS_NAME_PREFIX = 'kontext-';
+
 /** A message on the webhooks queue. */
 export const WebhookRelayMessageSchema = z.object({
   deliveryId: z.string().min(1).max(100),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TerminalJobStatus } from './job-state.ts';
 import { IsoTimeSchema } from './platform-contract.ts';
 import { httpUrl, integerParameter, text } from './text.ts';
 
@@ -9,6 +10,19 @@ import { httpUrl, integerParameter, text } from './text.ts';
 export const WEBHOOK_EVENTS = ['job.started', 'job.succeeded', 'job.failed', 'job.moderated', 'job.canceled'] as const;
 export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS);
 export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
+
+/**
+ * The event a job's move to each terminal status sends (`job.started` is sent on the first claim).
+ * The trigger that writes deliveries (migration 0004, `enqueue_job_webhooks`) spells the same map
+ * out in SQL; a test reads it back from the catalog and compares.
+ */
+export const TERMINAL_WEBHOOK_EVENTS = {
+  succeeded: 'job.succeeded',
+  failed: 'job.failed',
+  request_moderated: 'job.moderated',
+  content_moderated: 'job.moderated',
+  canceled: 'job.canceled',
+} as const satisfies Record<TerminalJobStatus, WebhookEvent>;
 
 /** The Standard Webhooks retry schedule after the first attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. */
 export const STANDARD_WEBHOOK_RETRY_SECONDS = [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400];

@@ -72,6 +72,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return databaseErrorOf(error)?.unavailable ?? false;
 }
 
+/** A unique constraint refused the write (an insert that lost a race, or a duplicate of one that won). */
+export function isUniqueViolation(error: unknown): boolean {
+  return databaseErrorOf(error)?.code === '23505';
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }

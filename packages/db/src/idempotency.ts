@@ -1,5 +1,5 @@
-import { and, eq } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database, Executor } from './client.ts';
 import { idempotencyKeys } from './schema.ts';
 
 export type IdempotencyBegin =
@@ -30,12 +30,12 @@ function runningKey(scope: IdempotencyScope) {
  * outcome decides: replay, a different request under the same key, or one still running.
  */
 export async function beginIdempotentRequest(
-  db: Database,
+  exec: Executor,
   scope: IdempotencyScope,
   requestHash: string,
   options: { lockSeconds: number; retentionSeconds: number },
 ): Promise<IdempotencyBegin> {
-  const [acquired] = await db.$client<{ acquired: boolean }[]>`
+  const [acquired] = await exec.execute<{ acquired: boolean }>(sql`
     INSERT INTO idempotency_keys AS k (tenant_id, route, key, request_hash, state, locked_until, expires_at)
     VALUES (${scope.tenantId}, ${scope.route}, ${scope.key}, ${requestHash}, 'running',
             now() + make_interval(secs => ${options.lockSeconds}), now() + make_interval(secs => ${options.retentionSeconds}))
@@ -43,13 +43,13 @@ export async function beginIdempotentRequest(
       request_hash = EXCLUDED.request_hash, state = 'running', locked_until = EXCLUDED.locked_until,
       expires_at = EXCLUDED.expires_at, response_status = NULL, response_body = NULL, response_headers = NULL, created_at = now()
     WHERE k.expires_at < now() OR (k.state = 'running' AND k.locked_until < now() AND k.request_hash = EXCLUDED.request_hash)
-    RETURNING true AS acquired`;
+    RETURNING true AS acquired`);
   if (acquired) return { outcome: 'acquired' };
-  const [existing] = await db
+  const [existing] = await exec
     .select()
     .from(idempotencyKeys)
     .where(and(eq(idempotencyKeys.tenantId, scope.tenantId), eq(idempotencyKeys.route, scope.route), eq(idempotencyKeys.key, scope.key)));
-  if (!existing) return beginIdempotentRequest(db, scope, requestHash, options);
+  if (!existing) return beginIdempotentRequest(exec, scope, requestHash, options);
   if (existing.requestHash !== requestHash) return { outcome: 'mismatch' };
   if (existing.state === 'running' || existing.responseStatus === null) return { outcome: 'in_progress' };
   return { outcome: 'replay', status: existing.responseStatus, body: existing.responseBody ?? '', headers: existing.responseHeaders ?? {} };
@@ -74,10 +74,10 @@ export async function releaseIdempotentRequest(db: Database, scope: IdempotencyS
 }
 
 /** Drops keys past their 24 hours. */
-export async function purgeExpiredIdempotencyKeys(db: Database, limit: number): Promise<number> {
-  const rows = await db.$client`
+export async function purgeExpiredIdempotencyKeys(exec: Executor, limit: number): Promise<number> {
+  const rows = await exec.execute(sql`
     DELETE FROM idempotency_keys WHERE ctid IN (
-      SELECT ctid FROM idempotency_keys WHERE expires_at < now() LIMIT ${limit})`;
+      SELECT ctid FROM idempotency_keys WHERE expires_at < now() LIMIT ${limit})`);
   return rows.count;
 }
 

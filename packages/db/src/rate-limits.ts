@@ -18,6 +18,8 @@ export interface RateLimitDecision {
 
 const WINDOW_MS = 60_000;
 
+// On every request: the raw client's tagged template runs as a prepared statement (drizzle's
+// execute() does not prepare), and the limit never needs to share a caller's transaction.
 export async function consumeRateLimit(db: Database, apiKeyId: string, perMinute: number): Promise<RateLimitDecision> {
   const interval = WINDOW_MS / perMinute;
   const [row] = await db.$client<{ allowed_ms: number | null; current_ms: number | null }[]>`

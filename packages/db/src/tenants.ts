@@ -1,5 +1,6 @@
-import { asc, eq, gt } from 'drizzle-orm';
+import { asc, eq, gt, sql } from 'drizzle-orm';
 import type { Database, Executor } from './client.ts';
+import { grantEntry } from './credit-ledger.ts';
 import { tenants } from './schema.ts';
 
 export type TenantRow = typeof tenants.$inferSelect;
@@ -16,15 +17,15 @@ export interface NewTenant {
 
 /** Creates a tenant and, in the same statement, the ledger entry for its opening credits. */
 export async function insertTenant(db: Database, tenant: NewTenant): Promise<TenantRow> {
-  await db.$client`
+  const client = db.$client;
+  await client`
     WITH created AS (
       INSERT INTO tenants (id, name, credits_available, max_active_jobs, requests_per_minute_per_key, allowed_models, retention_days)
       VALUES (${tenant.id}, ${tenant.name}, ${tenant.initialCredits}, ${tenant.maxActiveJobs}, ${tenant.requestsPerMinutePerKey},
               ${tenant.allowedModels}::text[], ${tenant.retentionDays})
       RETURNING id, credits_available
-    )
-    INSERT INTO credit_ledger (tenant_id, kind, amount, balance_after, reason)
-    SELECT id, 'grant', credits_available, credits_available, 'opening balance' FROM created WHERE credits_available <> 0`;
+    ), entry AS (${grantEntry(client, { tenants: 'created', amount: tenant.initialCredits, reason: 'opening balance' })})
+    SELECT 1`;
   const row = await findTenant(db, tenant.id);
   if (!row) throw new Error('tenant vanished after insert');
   return row;
@@ -69,15 +70,13 @@ export type CreditGrantOutcome =
  * the balance below zero.
  */
 export async function grantCredits(db: Database, input: { tenantId: string; amount: number; reason: string }): Promise<CreditGrantOutcome> {
-  const [row] = await db.$client<{ balance: string; reserved: string }[]>`
+  const client = db.$client;
+  const [row] = await client<{ balance: string; reserved: string }[]>`
     WITH updated AS (
       UPDATE tenants SET credits_available = credits_available + ${input.amount}
       WHERE id = ${input.tenantId} AND credits_available + ${input.amount} >= 0
       RETURNING id, credits_available, credits_reserved
-    ), entry AS (
-      INSERT INTO credit_ledger (tenant_id, kind, amount, balance_after, reason)
-      SELECT id, 'grant', ${input.amount}, credits_available, ${input.reason} FROM updated
-    )
+    ), entry AS (${grantEntry(client, { tenants: 'updated', amount: input.amount, reason: input.reason })})
     SELECT credits_available::text AS balance, credits_reserved::text AS reserved FROM updated`;
   if (row) return { applied: true, balance: Number(row.balance), reserved: Number(row.reserved) };
   const tenant = await findTenant(db, input.tenantId);
@@ -90,8 +89,8 @@ export interface CreditBalances {
   reserved: number;
 }
 
-export async function findCreditBalances(db: Database, tenantId: string): Promise<CreditBalances | undefined> {
-  const [row] = await db.$client<{ available: string; reserved: string }[]>`
-    SELECT credits_available::text AS available, credits_reserved::text AS reserved FROM tenants WHERE id = ${tenantId}::text`;
+export async function findCreditBalances(exec: Executor, tenantId: string): Promise<CreditBalances | undefined> {
+  const [row] = await exec.execute<{ available: string; reserved: string }>(sql`
+    SELECT credits_available::text AS available, credits_reserved::text AS reserved FROM tenants WHERE id = ${tenantId}::text`);
   return row ? { available: Number(row.available), reserved: Number(row.reserved) } : undefined;
 }

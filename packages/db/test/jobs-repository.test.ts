@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../core/src/ids.ts';
+import { sleep } from '../../core/src/sleep.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/harness/database.ts';
 import {
   claimJob,
@@ -194,7 +195,7 @@ async function claimAs(job: JobRow, leaseSeconds: number, workerId = newId('work
  * Waits until a lease of `leaseSeconds` taken before this call has certainly expired (leases
  * expire by the clock; a slow machine only waits further past the expiry).
  */
-function waitForLeaseExpiry(leaseSeconds: number): Promise<void> {
+function waitForLeaseExpiry(leaseSeconds: number): Promise<boolean> {
   return sleep(leaseSeconds * 1000 + 100);
 }
 
@@ -215,10 +216,6 @@ async function outputAssetsOf(jobId: string): Promise<AssetRow[]> {
 
 function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The Postgres SQLSTATE of an error, looking through driver and ORM wrappers. */

@@ -1,4 +1,4 @@
-import { POSTGRES_QUEUE_CHANNEL } from '@kontext/core';
+import { POSTGRES_QUEUE_CHANNEL, sleep } from '@kontext/core';
 import type postgres from 'postgres';
 import { deadLetterQueueName, isDeadLetterQueue, type JsonValue, type MessageQueue, type ReceivedMessage, type ReceiveOptions } from './port.ts';
 
@@ -50,23 +50,15 @@ export class PostgresQueue implements MessageQueue {
     if (options.waitSeconds > 0) await this.#listen();
     for (;;) {
       // Register before querying so a notification between the query and the wait is not lost.
-      let woken = false;
-      let wake: () => void = () => {};
-      const wakeup = new Promise<void>((resolve) => {
-        wake = () => {
-          woken = true;
-          resolve();
-        };
-      });
-      const waiter: Waiter = { queue, wake };
+      const wakeup = new AbortController();
+      const waiter: Waiter = { queue, wake: () => wakeup.abort() };
       this.#waiters.add(waiter);
       try {
         const messages = await this.#receiveNow(queue, options);
         const remaining = deadline - Date.now();
         if (messages.length > 0 || remaining <= 0 || options.signal?.aborted || this.#closed) return messages;
-        if (!woken) {
-          await sleepUntil(wakeup, Math.min(remaining, this.#pollIntervalMs), options.signal);
-        }
+        // Returns at once if a notification came while querying.
+        await sleep(Math.min(remaining, this.#pollIntervalMs), wakeup.signal, options.signal);
       } finally {
         this.#waiters.delete(waiter);
       }
@@ -153,18 +145,4 @@ function messageIdOf(receipt: string): string {
   const id = receipt.slice(0, receipt.indexOf(':'));
   // Receipts come from our own receive(); anything else matches no row.
   return /^[0-9]+$/.test(id) ? id : '0';
-}
-
-function sleepUntil(wakeup: Promise<void>, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    const onAbort = () => done();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    void wakeup.then(done);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-  });
 }

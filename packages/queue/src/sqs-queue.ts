@@ -10,6 +10,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { DEFAULT_SQS_NAME_PREFIX } from '@kontext/core';
 import { deadLetterQueueName, isDeadLetterQueue, type JsonValue, type MessageQueue, type ReceivedMessage, type ReceiveOptions } from './port.ts';
 
 // The SQS adapter: one SQS queue per logical queue name, dead-lettering by the queue's own
@@ -26,7 +27,8 @@ export interface SqsQueueOptions {
   provision?: { maxReceiveCount: number; visibilityTimeoutSeconds?: number };
 }
 
-export const DEFAULT_SQS_NAME_PREFIX = 'kontext-';
+// Declared in core, beside the queues' logical names, so the settings can default to it.
+export { DEFAULT_SQS_NAME_PREFIX };
 
 // SQS limits (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html).
 const MAX_DELAY_SECONDS = 900;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sleep } from '@kontext/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deadLetterQueueName, type JsonValue, type MessageQueue, type ReceivedMessage, type ReceiveOptions } from '../src/port.ts';
 
@@ -376,8 +377,4 @@ async function receiveAll(
     received.push(...batch);
   }
   return received;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

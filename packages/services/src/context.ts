@@ -26,25 +26,20 @@ export interface ServiceContext {
   /** Fetches a URL input through the SSRF guard; replaceable so tests can point hostnames at loopback. */
   fetchUrlInput: FetchUrlInput;
   /**
-   * How a new job reaches its queue. `same-transaction`: the queue is the Postgres queue in this
-   * database, so the message is written in the job's own transaction. `outbox`: an outbox row is
-   * written with the job and relayed to an external queue (SQS) after commit.
+   * Whether `queue` is the Postgres queue in `db`'s own database (one machine, a standalone server
+   * over one database) rather than an external queue (SQS in the cloud). It decides two things:
+   * - how a new job reaches its queue: in the job's own transaction (true), or through an outbox
+   *   row written with the job and sent after commit, relayed by the sweeper if that send is lost;
+   * - how webhook deliveries reach a dispatcher: a dispatcher reads the outbox table itself, woken
+   *   by NOTIFY (true), or each state change relays its due deliveries to the webhooks queue,
+   *   which the queue-driven dispatcher consumes.
    */
-  jobDispatch: JobDispatchMode;
-  /**
-   * How webhook deliveries reach a dispatcher. `outbox`: a dispatcher process reads the outbox
-   * table itself, woken by NOTIFY (one machine). `queue`: each state change relays its due
-   * deliveries to the webhooks queue, which the queue-driven dispatcher consumes (cloud).
-   */
-  webhookDelivery: WebhookDeliveryMode;
+  queueInJobDatabase: boolean;
   /** This process's source of job-change signals (live status, Prefer: wait). */
   jobEvents: JobEventSource;
   /** Seals and opens webhook signing secrets, which are stored encrypted (see webhook-secrets.ts). */
   secrets: SecretSealer;
 }
-
-export type JobDispatchMode = 'same-transaction' | 'outbox';
-export type WebhookDeliveryMode = 'outbox' | 'queue';
 
 export interface VerbArgs<Input> {
   ctx: ServiceContext;

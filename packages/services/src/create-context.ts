@@ -5,7 +5,7 @@ import type { BlobStore } from '@kontext/storage';
 import type { Resolver } from '@kontext/net';
 import type { SecretSealer } from '@kontext/secrets';
 import { ApiKeyCache } from './auth/api-key-cache.ts';
-import type { JobDispatchMode, ServiceContext, WebhookDeliveryMode } from './context.ts';
+import type { ServiceContext } from './context.ts';
 import { createUrlInputFetcher } from './images/fetch-url-input.ts';
 import { JobEventHub, PollingJobEvents } from './jobs/job-event-hub.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -35,10 +35,11 @@ export interface ServiceContextOptions {
   log?: Logger;
   /** DNS for URL inputs; tests inject one to aim hostnames at chosen addresses. */
   resolve?: Resolver;
-  /** `same-transaction` only when `queue` is the Postgres queue on `db`'s database. */
-  jobDispatch?: JobDispatchMode;
-  /** `queue` where no dispatcher process reads the outbox (the cloud's queue-driven dispatcher). */
-  webhookDelivery?: WebhookDeliveryMode;
+  /**
+   * True only when `queue` is the Postgres queue on `db`'s database (see ServiceContext). The
+   * default, false, is safe with any queue: jobs go through the outbox and reach it either way.
+   */
+  queueInJobDatabase?: boolean;
   /**
    * `listen`: one LISTEN connection per process (servers). `poll`: subscribers are woken on an
    * interval and re-read (Lambda behind a connection proxy, where LISTEN would pin a connection).
@@ -60,8 +61,7 @@ export function createServiceContext(options: ServiceContextOptions): ServiceCon
     log: options.log ?? silentLogger,
     apiKeyCache: new ApiKeyCache({ ttlMs: settings.apiKeyCacheTtlMs }),
     fetchUrlInput: createUrlInputFetcher(settings, options.resolve),
-    jobDispatch: options.jobDispatch ?? 'outbox',
-    webhookDelivery: options.webhookDelivery ?? 'outbox',
+    queueInJobDatabase: options.queueInJobDatabase ?? false,
     jobEvents:
       options.jobEventSignals === undefined || options.jobEventSignals === 'listen'
         ? new JobEventHub(options.db.$client)

@@ -1,6 +1,7 @@
 export * from './settings.ts';
+export { platformSettingsOf } from './platform-settings-of.ts';
 export * from './logger.ts';
-export type { JobDispatchMode, ServiceContext, VerbArgs, WebhookDeliveryMode } from './context.ts';
+export type { ServiceContext, VerbArgs } from './context.ts';
 export { ApiKeyCache } from './auth/api-key-cache.ts';
 export { hashApiKey } from './auth/hash-api-key.ts';
 export { authenticateApiKey, requireScope, unauthorized, type AuthenticatedKey } from './auth/authenticate-api-key.ts';
@@ -17,7 +18,7 @@ export { listApiKeys } from './keys/list-api-keys.ts';
 export { rotateApiKey } from './keys/rotate-api-key.ts';
 export { revokeApiKey } from './keys/revoke-api-key.ts';
 export { presentApiKey, type PublicApiKey } from './keys/present-api-key.ts';
-export { checkRateLimit, rateLimitedProblem, refundRequest, type RateLimitDecision } from './limits/check-rate-limit.ts';
+export { checkRateLimit, rateLimitedProblem, type RateLimitDecision } from './limits/check-rate-limit.ts';
 export { getUsage, type GetUsageInput } from './usage/get-usage.ts';
 export { cancelJob } from './jobs/cancel-job.ts';
 export { getJob } from './jobs/get-job.ts';

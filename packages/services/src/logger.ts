@@ -2,11 +2,10 @@
 // image bytes: nothing in this module can redact what it was not given.
 
 import { databaseErrorOf } from '@kontext/db';
-import { z } from 'zod';
 
-/** `LOG_LEVEL` as every process reads it. */
-export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']).default('info');
-export type LogLevel = z.infer<typeof LogLevelSchema>;
+/** Severity order; `LOG_LEVEL` (packages/settings) names the same levels, which the compiler checks where it is passed in. */
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+export type LogLevel = keyof typeof LEVELS;
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export interface Logger {
@@ -16,8 +15,6 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
 }
-
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export function createLogger(options: {
   level?: LogLevel;

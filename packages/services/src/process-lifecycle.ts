@@ -1,4 +1,4 @@
-import { checkEnvironment } from '@kontext/core';
+import { checkEnvironment } from '@kontext/settings';
 import type { z } from 'zod';
 import { errorFields, type Logger } from './logger.ts';
 

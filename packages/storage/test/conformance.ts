@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sleep } from '@kontext/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidBlobKeyError, type BlobStore } from '../src/port.ts';
 
@@ -265,8 +266,4 @@ function hex(bytes: number): string {
 
 function flipFirstChar(value: string): string {
   return (value[0] === 'A' ? 'B' : 'A') + value.slice(1);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,7 +2,7 @@ import { isId, ProblemError, type GetResultResponse } from '@kontext/core';
 import { cancelJob as cancelJobRow } from '@kontext/db';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
-import { relayJobWebhooks } from '../webhooks/relay-webhooks.ts';
+import { changeJobState } from './change-job-state.ts';
 import { findOwnJob } from './find-own-job.ts';
 import { presentJobResult } from './present-job-result.ts';
 
@@ -14,13 +14,19 @@ import { presentJobResult } from './present-job-result.ts';
 export async function cancelJob({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey; jobId: string }>): Promise<GetResultResponse> {
   requireScope(input.auth, 'jobs:write');
   // The UPDATE is scoped to the tenant; only a refusal needs the job read, to tell 404 from 409.
-  if (!(isId('job', input.jobId) && (await cancelJobRow(ctx.db, input.auth.tenantId, input.jobId)))) {
+  const canceled =
+    isId('job', input.jobId) &&
+    (await changeJobState(
+      ctx,
+      () => cancelJobRow(ctx.db, input.auth.tenantId, input.jobId),
+      (moved) => (moved ? [input.jobId] : []),
+    ));
+  if (!canceled) {
     const job = await findOwnJob(ctx, input.auth, input.jobId);
     throw new ProblemError('conflict', `job ${job.id} has already finished and cannot be canceled`, {
       extensions: { job_status: job.status },
     });
   }
-  await relayJobWebhooks(ctx, input.jobId);
   const result = await presentJobResult(ctx, input.auth.tenantId, input.jobId);
   if (!result) throw new ProblemError('not_found', `no job ${input.jobId}`);
   return result;

@@ -1,7 +1,7 @@
 import { isTerminal } from '@kontext/core';
 import { claimJob as claimJobRow, findJob, type JobRow, type WorkerLease } from '@kontext/db';
 import type { VerbArgs } from '../context.ts';
-import { relayJobWebhooks } from '../webhooks/relay-webhooks.ts';
+import { changeJobState } from './change-job-state.ts';
 
 export type ClaimOutcome =
   | { claimed: true; job: JobRow; lease: WorkerLease }
@@ -12,9 +12,8 @@ export type ClaimOutcome =
  * wins; the others learn why they lost and drop their (duplicate or stale) message.
  */
 export async function claimJob({ ctx, input }: VerbArgs<{ jobId: string; workerId: string }>): Promise<ClaimOutcome> {
-  const job = await claimJobRow(ctx.db, { ...input, leaseSeconds: ctx.settings.leaseSeconds });
+  const job = await changeJobState(ctx, () => claimJobRow(ctx.db, { ...input, leaseSeconds: ctx.settings.leaseSeconds }));
   if (job) {
-    await relayJobWebhooks(ctx, job.id);
     return { claimed: true, job, lease: { jobId: job.id, workerId: input.workerId, attempt: job.attempts } };
   }
   const current = await findJob(ctx.db, input.jobId);

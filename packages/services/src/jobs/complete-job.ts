@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { newId, readImageHeader, type ImageFormat } from '@kontext/core';
-import { insertOutputAsset, markJobSucceeded, type JobRow, type WorkerLease } from '@kontext/db';
+import { insertOutputAsset, isUniqueViolation, markJobSucceeded, type JobRow, type WorkerLease } from '@kontext/db';
 import { outputImageKey, thumbnailKeyFor } from '@kontext/storage';
 import { makeThumbnail } from '../images/make-thumbnail.ts';
 import type { VerbArgs } from '../context.ts';
-import { relayJobWebhooks } from '../webhooks/relay-webhooks.ts';
+import { changeJobState } from './change-job-state.ts';
 
 export interface CompleteJobInput {
   lease: WorkerLease;
@@ -45,7 +45,7 @@ export async function completeJob({ ctx, input }: VerbArgs<CompleteJobInput>): P
   ]);
   const assetId = newId('asset');
   try {
-    const job = await ctx.db.transaction(async (tx) => {
+    const job = await changeJobState(ctx, () => ctx.db.transaction(async (tx) => {
       await insertOutputAsset(tx, {
         id: assetId,
         tenantId: input.tenantId,
@@ -63,17 +63,11 @@ export async function completeJob({ ctx, input }: VerbArgs<CompleteJobInput>): P
       const updated = await markJobSucceeded(tx, input.lease, assetId, input.engine);
       if (!updated) throw new LeaseLost();
       return updated;
-    });
-    await relayJobWebhooks(ctx, job.id);
+    }));
     return { completed: true, job, assetId };
   } catch (error) {
     if (!(error instanceof LeaseLost) && !isUniqueViolation(error)) throw error;
     await Promise.all([ctx.storage.delete(key), ctx.storage.delete(thumbnailKey)]);
     return { completed: false, reason: 'lease_lost' };
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const cause = error instanceof Error && 'cause' in error ? error.cause : error;
-  return typeof cause === 'object' && cause !== null && 'code' in cause && cause.code === '23505';
 }

@@ -9,7 +9,8 @@ import { openJobSecret } from '../webhooks/webhook-secrets.ts';
 /**
  * Continues an edit: a new job whose image is the given job's output, inheriting its model,
  * aspect ratio, format, sampling settings, references and webhook unless the request overrides
- * them. Several edits of one job are branches of its lineage tree.
+ * them. Several edits of one job are branches of its lineage tree. It is admitted (or refused, the
+ * rate allowance given back on a refusal by credits or active jobs) by `submitJob`, exactly like a submit.
  */
 export async function continueEdit({
   ctx,

@@ -1,6 +1,6 @@
 import { markJobFailed, type JobRow, type WorkerLease } from '@kontext/db';
 import type { VerbArgs } from '../context.ts';
-import { relayJobWebhooks } from '../webhooks/relay-webhooks.ts';
+import { changeJobState } from './change-job-state.ts';
 
 const MAX_ERROR_MESSAGE = 1000;
 
@@ -9,7 +9,5 @@ export async function failJob({
   ctx,
   input,
 }: VerbArgs<{ lease: WorkerLease; message: string; engine: string | null }>): Promise<JobRow | undefined> {
-  const failed = await markJobFailed(ctx.db, input.lease, input.message.slice(0, MAX_ERROR_MESSAGE), input.engine);
-  if (failed) await relayJobWebhooks(ctx, failed.id);
-  return failed;
+  return changeJobState(ctx, () => markJobFailed(ctx.db, input.lease, input.message.slice(0, MAX_ERROR_MESSAGE), input.engine));
 }

@@ -1,4 +1,4 @@
-import { bflStatusOf, isTerminal, type JobStatus } from '@kontext/core';
+import { bflStatusOf, isTerminal } from '@kontext/core';
 import { findJobEventsAfter } from '@kontext/db';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
@@ -23,7 +23,7 @@ export async function readJobEvents({
   const job = await findOwnJob(ctx, input.auth, input.jobId);
   const rows = await findJobEventsAfter(ctx.db, job.id, input.afterId, input.limit);
   const events = rows.map((row): JobStreamEvent => {
-    const status = row.type === 'status' ? (row.data.status as JobStatus) : undefined;
+    const status = row.type === 'status' ? row.data.status : undefined;
     return {
       id: row.id,
       event: row.type,

@@ -1,6 +1,7 @@
 import { jobQueueName } from '@kontext/core';
 import { releaseJobLease, type WorkerLease } from '@kontext/db';
 import type { VerbArgs } from '../context.ts';
+import { changeJobState } from './change-job-state.ts';
 
 /**
  * Gives a claimed job back after a retryable failure: queued again (and its message released for
@@ -12,7 +13,12 @@ export async function releaseJob({
 }: VerbArgs<{ lease: WorkerLease; enginePool: string; receipt: string; reason: string; retryDelaySeconds: number }>): Promise<
   'queued' | 'failed' | 'lease_lost'
 > {
-  const status = await releaseJobLease(ctx.db, input.lease, input.reason.slice(0, 1000));
+  // Through the door: a job that ends failed here gets its webhook now, not at the next maintenance pass.
+  const status = await changeJobState(
+    ctx,
+    () => releaseJobLease(ctx.db, input.lease, input.reason.slice(0, 1000)),
+    (ended) => (ended ? [input.lease.jobId] : []),
+  );
   const queue = jobQueueName(input.enginePool);
   if (status === 'queued') {
     await ctx.queue.release(queue, input.receipt, input.retryDelaySeconds);

@@ -24,6 +24,7 @@ import { inspectImage, type InspectedImage } from '../images/inspect-image.ts';
 import { readImageField } from '../images/read-image-field.ts';
 import { isImageReference, resolveImageReference } from '../images/resolve-image-reference.ts';
 import { relayDispatch } from './relay-dispatch.ts';
+import { refundRequest } from '../limits/check-rate-limit.ts';
 import { isModelAllowed } from '../models/list-models.ts';
 import { checkWebhookTarget } from '../webhooks/check-webhook-target.ts';
 import { sealJobSecret } from '../webhooks/webhook-secrets.ts';
@@ -51,7 +52,8 @@ const RANDOM_SEED_BOUND = 2 ** 32;
  * request), then admits the job in one statement that also records its input assets (by content
  * hash), lineage edges and queue message (or, for an external queue, an outbox row relayed after
  * commit); the input blobs are stored inside that statement's transaction, once it has admitted
- * the job. A refused submit (credits, limits, any error) leaves no row and no blob.
+ * the job. A refused submit (credits, limits, any error) leaves no row and no blob; one refused by
+ * credits or active jobs also gives back the rate allowance its request took.
  */
 export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promise<SubmitJobResult> {
   const { request, auth } = input;
@@ -152,7 +154,7 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
   const enginePool = live ? profile.enginePool : PREVIEW_ENGINE_POOL;
   const price = live ? priceCredits(profile, outputMegapixels) : 0;
   const queue = jobQueueName(enginePool);
-  const sameTransaction = ctx.jobDispatch === 'same-transaction';
+  const sameTransaction = ctx.queueInJobDatabase;
   // A client that went away gets no job: what is committed is what a client was told.
   throwIfAbandoned(input.signal);
   const admission = await insertSubmittedJob(
@@ -195,7 +197,13 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
         }
       : {},
   );
-  if (!admission.admitted) throw refusal(admission, profile.id);
+  if (!admission.admitted) {
+    const problem = refusal(admission, profile.id);
+    // The API took this request from the key's rate allowance before the submit ran; a refusal by
+    // credits or active jobs gives it back, so one refusal never consumes two limits.
+    if (problem.kind === 'insufficient_credits' || problem.kind === 'active_jobs_limit') await refundRequest({ ctx, input: { auth } });
+    throw problem;
+  }
 
   // After commit: the job is durable whether or not this send succeeds (the sweeper relays it).
   if (!sameTransaction) await relayDispatch({ ctx, input: { jobId, queue } });

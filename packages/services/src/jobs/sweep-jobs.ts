@@ -1,6 +1,7 @@
 import { jobQueueName } from '@kontext/core';
 import { findStaleDispatches, sweepExpiredJobs } from '@kontext/db';
 import type { VerbArgs } from '../context.ts';
+import { changeJobState } from './change-job-state.ts';
 import { relayDispatch } from './relay-dispatch.ts';
 
 export interface SweepReport {
@@ -14,12 +15,16 @@ const BATCH = 200;
 
 /**
  * Maintenance pass: requeues jobs whose worker stopped heart-beating, fails those out of
- * attempts or waiting past the queue timeout, and relays dispatches whose send was lost. The
- * webhooks of the jobs it fails are relayed by the maintenance pass's next step.
+ * attempts or waiting past the queue timeout, and relays dispatches whose send was lost. Its
+ * moves go through the door, so the webhooks of the jobs it fails are relayed at once.
  * Safe to run from several processes at once (SKIP LOCKED, guarded updates, idempotent sends).
  */
 export async function sweepJobs({ ctx }: VerbArgs<Record<string, never>>): Promise<SweepReport> {
-  const swept = await sweepExpiredJobs(ctx.db, ctx.settings.queueTimeoutSeconds, BATCH);
+  const swept = await changeJobState(
+    ctx,
+    () => sweepExpiredJobs(ctx.db, ctx.settings.queueTimeoutSeconds, BATCH),
+    (moved) => [...moved.requeued.map((job) => job.jobId), ...moved.failedLeases, ...moved.expiredQueued],
+  );
   const stale = await findStaleDispatches(ctx.db, ctx.settings.dispatchGraceSeconds, BATCH);
   let relayed = 0;
   for (const job of [...swept.requeued, ...stale]) {

@@ -1,4 +1,4 @@
-import { isTerminal, type JobStatus } from '@kontext/core';
+import { isTerminal, sleep, type JobStatus } from '@kontext/core';
 import { findJob } from '@kontext/db';
 import type { VerbArgs } from '../context.ts';
 
@@ -21,13 +21,9 @@ export async function waitForJob({ ctx, input }: VerbArgs<{ jobId: string; timeo
       const remaining = deadline - Date.now();
       if (!status || isTerminal(status) || remaining <= 0 || input.signal?.aborted) return status;
       if (changed) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(remaining, 1000));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      const wakeup = new AbortController();
+      wake = () => wakeup.abort();
+      await sleep(Math.min(remaining, 1000), wakeup.signal);
     }
   } finally {
     unsubscribe();

@@ -12,7 +12,7 @@ const BATCH = 100;
  * delivery's claim to lapse, after which the next relay sends it again.
  */
 export async function relayWebhooks({ ctx, input }: VerbArgs<{ jobId?: string }>): Promise<number> {
-  if (ctx.webhookDelivery !== 'queue') return 0;
+  if (ctx.queueInJobDatabase) return 0;
   let relayed = 0;
   for (;;) {
     const reserved = await reserveDeliveriesForRelay(ctx.db, {
@@ -41,7 +41,7 @@ export async function relayWebhooks({ ctx, input }: VerbArgs<{ jobId?: string }>
  * change is durable and its deliveries are in the outbox, which maintenance relays if this fails.
  */
 export async function relayJobWebhooks(ctx: VerbArgs<unknown>['ctx'], jobId: string): Promise<void> {
-  if (ctx.webhookDelivery !== 'queue') return;
+  if (ctx.queueInJobDatabase) return;
   await relayWebhooks({ ctx, input: { jobId } }).catch((error: unknown) =>
     ctx.log.warn('webhook relay after a job change failed; maintenance relays it', { jobId, ...errorFields(error) }),
   );

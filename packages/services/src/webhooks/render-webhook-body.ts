@@ -1,14 +1,7 @@
-import { bflStatusOf, type JobStatus } from '@kontext/core';
-import type { JobWithOutput, WebhookDeliveryRow } from '@kontext/db';
+import { bflStatusOf } from '@kontext/core';
+import { parseWebhookSnapshot, type JobWithOutput, type WebhookDeliveryRow } from '@kontext/db';
 import type { ServiceContext } from '../context.ts';
 import { bflResultOf } from '../jobs/bfl-result-of.ts';
-
-interface Snapshot {
-  status: JobStatus;
-  progress: number | null;
-  error: string | null;
-  engine: string | null;
-}
 
 /**
  * The body of a delivery: the event type and time, then BFL's get_result fields as the job was
@@ -16,7 +9,7 @@ interface Snapshot {
  * a link (a signed URL made fresh for each attempt, since retries can come hours later), never bytes.
  */
 export async function renderWebhookBody(ctx: ServiceContext, delivery: WebhookDeliveryRow, found: JobWithOutput | undefined): Promise<string> {
-  const snapshot = delivery.snapshot as Snapshot;
+  const snapshot = parseWebhookSnapshot(delivery.snapshot);
   const job = found?.job;
   const result = found && snapshot.status === 'succeeded' ? await bflResultOf(ctx, found) : null;
   return JSON.stringify({

@@ -32,9 +32,7 @@ export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
     const auth = c.get('auth');
     const jobId = c.req.valid('param').id;
     const request = c.req.valid('json');
-    const answer = await answerSubmit(c, deps, auth, () =>
-      continueEdit({ ctx: deps.ctx, input: { auth, jobId, request, requestId: c.get('requestId'), signal: c.req.raw.signal } }),
-    );
-    return c.json(answer, 200);
+    const { response } = await continueEdit({ ctx: deps.ctx, input: { auth, jobId, request, requestId: c.get('requestId'), signal: c.req.raw.signal } });
+    return c.json(await answerSubmit(c, deps, auth, response), 200);
   });
 }

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { integerParameter, JobStreamEventSchema } from '@kontext/core';
+import { integerParameter, JobStreamEventSchema, sleep } from '@kontext/core';
 import { readJobEvents } from '@kontext/services';
 import { streamSSE } from 'hono/streaming';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
@@ -79,13 +79,9 @@ export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
           if (batch.events.length < BATCH && !changed) {
             const remaining = endsAt - Date.now();
             if (remaining <= 0) return;
-            const timedOut = await new Promise<boolean>((resolve) => {
-              const timer = setTimeout(() => resolve(true), Math.min(KEEP_ALIVE_MS, remaining));
-              wake = () => {
-                clearTimeout(timer);
-                resolve(false);
-              };
-            });
+            const wakeup = new AbortController();
+            wake = () => wakeup.abort();
+            const timedOut = await sleep(Math.min(KEEP_ALIVE_MS, remaining), wakeup.signal);
             if (stream.aborted) return;
             if (Date.now() >= endsAt) return;
             if (timedOut) await stream.write(': keep-alive\n\n');

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ProblemError, text } from '@kontext/core';
 import { contentTypeOf, InvalidBlobKeyError, type BlobUrlSigner } from '@kontext/storage';
-import type { ApiApp, ApiDependencies } from '../env.ts';
-import { IMAGE_CONTENT, problemResponseSpec, PUBLIC_ERROR_RESPONSES } from '../openapi-responses.ts';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { IMAGE_CONTENT, problemResponseSpec, PUBLIC_ERROR_RESPONSES } from '../../openapi-responses.ts';
 
 // GET /v1/blobs/{token}: serves a stored image to whoever holds an unexpired signed URL. Only
 // registered when blobs live on the API's own disk; in the cloud, S3 presigned URLs do this.

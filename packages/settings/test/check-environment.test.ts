@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkEnvironment, ConfigurationError, parseEnvironment } from '../src/environment.ts';
+import { checkEnvironment, ConfigurationError, parseEnvironment } from '../src/check-environment.ts';
 
 const Schema = z.object({
   DATABASE_URL: z.url(),

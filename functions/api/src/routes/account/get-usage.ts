@@ -1,8 +1,8 @@
 import { UsageQuerySchema, UsageResponseSchema } from '@kontext/core';
 import { getUsage, requireScope } from '@kontext/services';
-import type { ApiApp, ApiDependencies } from '../env.ts';
-import { problemResponseSpec } from '../openapi-responses.ts';
-import { apiKeyRoute } from '../route-kinds.ts';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { problemResponseSpec } from '../../openapi-responses.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
 
 export function registerGetUsage(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {

@@ -1,7 +1,7 @@
 import { CreditsResponseSchema } from '@kontext/core';
 import { getCredits } from '@kontext/services';
-import type { ApiApp, ApiDependencies } from '../env.ts';
-import { apiKeyRoute } from '../route-kinds.ts';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
 
 export function registerGetCredits(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {

@@ -1,11 +1,11 @@
 import { submitRequestSchemaFor, SubmitResponseSchema } from '@kontext/core';
 import { submitJob } from '@kontext/services';
-import type { ApiApp, ApiDependencies } from '../env.ts';
-import { limitBody } from '../middleware/limit-body.ts';
-import { requireJson } from '../middleware/require-json.ts';
-import { JOB_LINKS, SUBMIT_ERROR_RESPONSES } from '../openapi-responses.ts';
-import { answerSubmit, MAX_WAIT_SECONDS } from '../prefer-wait.ts';
-import { apiKeyRoute } from '../route-kinds.ts';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { limitBody } from '../../middleware/limit-body.ts';
+import { requireJson } from '../../middleware/require-json.ts';
+import { JOB_LINKS, SUBMIT_ERROR_RESPONSES } from '../../openapi-responses.ts';
+import { answerSubmit, MAX_WAIT_SECONDS } from '../../prefer-wait.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
 
 // POST /v1/<model>: one route per catalog profile (BFL's names), so the OpenAPI document lists
 // each model's endpoint and an unknown model is a plain 404.
@@ -33,10 +33,11 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
     app.openapi(route, async (c) => {
       const auth = c.get('auth');
       const request = c.req.valid('json');
-      const answer = await answerSubmit(c, deps, auth, () =>
-        submitJob({ ctx: deps.ctx, input: { auth, modelId: profile.id, request, requestId: c.get('requestId'), signal: c.req.raw.signal } }),
-      );
-      return c.json(answer, 200);
+      const { response } = await submitJob({
+        ctx: deps.ctx,
+        input: { auth, modelId: profile.id, request, requestId: c.get('requestId'), signal: c.req.raw.signal },
+      });
+      return c.json(await answerSubmit(c, deps, auth, response), 200);
     });
   }
 }

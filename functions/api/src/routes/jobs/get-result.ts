@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { GetResultResponseSchema, text } from '@kontext/core';
 import { getJobResult } from '@kontext/services';
-import type { ApiApp, ApiDependencies } from '../env.ts';
-import { problemResponseSpec } from '../openapi-responses.ts';
-import { apiKeyRoute } from '../route-kinds.ts';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { problemResponseSpec } from '../../openapi-responses.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
 
 // GET /v1/get_result?id=: BFL's polling endpoint. An unknown id (or another tenant's) answers 404
 // with BFL's body, status "Task not found", because BFL clients branch on that string.

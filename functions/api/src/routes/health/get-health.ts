@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { HealthSchema } from '@kontext/core';
 import { checkHealth } from '@kontext/services';
-import type { ApiApp, ApiDependencies } from '../env.ts';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
 
 export function registerHealth(app: ApiApp, deps: ApiDependencies): void {
   const route = createRoute({

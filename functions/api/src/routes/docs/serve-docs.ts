@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { ApiApp, ApiDependencies } from '../env.ts';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
 
 // /openapi.json is generated from the route definitions; /docs is Swagger UI served from the
 // swagger-ui-dist package on this server (no CDN), so the docs work on a machine with no internet.

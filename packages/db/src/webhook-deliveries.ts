@@ -1,94 +1,18 @@
 import { WEBHOOKS_CHANNEL } from '@kontext/core';
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database, Executor } from './client.ts';
-import { webhookAttempts, webhookDeliveries, webhookEndpoints } from './schema.ts';
+import { webhookAttempts, webhookDeliveries } from './schema.ts';
 import { secondsFromNow } from './intervals.ts';
 
-export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+// Webhook deliveries (written by the trigger `jobs_enqueue_webhooks`) and their attempts: claims
+// by dispatchers, reservations for the webhooks queue, the attempt log, and redelivery.
+
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+
 export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
 
-export async function insertWebhookEndpoint(exec: Executor, row: typeof webhookEndpoints.$inferInsert): Promise<WebhookEndpointRow> {
-  const [inserted] = await exec.insert(webhookEndpoints).values(row).returning();
-  if (!inserted) throw new Error('webhook endpoint insert returned no row');
-  return inserted;
-}
-
-export async function listWebhookEndpoints(exec: Executor, tenantId: string): Promise<WebhookEndpointRow[]> {
-  return exec.select().from(webhookEndpoints).where(eq(webhookEndpoints.tenantId, tenantId)).orderBy(desc(webhookEndpoints.id));
-}
-
-export async function findWebhookEndpoint(exec: Executor, tenantId: string, id: string): Promise<WebhookEndpointRow | undefined> {
-  const [row] = await exec
-    .select()
-    .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, id)));
-  return row;
-}
-
-export async function updateWebhookEndpoint(
-  exec: Executor,
-  tenantId: string,
-  id: string,
-  changes: { url?: string; events?: string[]; description?: string; enable?: boolean },
-): Promise<WebhookEndpointRow | undefined> {
-  const set = {
-    ...(changes.url !== undefined ? { url: changes.url } : {}),
-    ...(changes.events !== undefined ? { events: changes.events } : {}),
-    ...(changes.description !== undefined ? { description: changes.description } : {}),
-    ...(changes.enable ? { disabledAt: null, disabledReason: null } : {}),
-  };
-  if (Object.keys(set).length === 0) return findWebhookEndpoint(exec, tenantId, id);
-  const [row] = await exec
-    .update(webhookEndpoints)
-    .set(set)
-    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, id)))
-    .returning();
-  return row;
-}
-
-/** The new secret signs from now on; the old one keeps signing too until the overlap ends. */
-export async function rotateWebhookSecret(
-  exec: Executor,
-  input: { tenantId: string; id: string; secret: string; overlapSeconds: number },
-): Promise<WebhookEndpointRow | undefined> {
-  const [row] = await exec
-    .update(webhookEndpoints)
-    .set({
-      previousSecret: sql`${webhookEndpoints.secret}`,
-      previousSecretExpiresAt: secondsFromNow(input.overlapSeconds),
-      secret: input.secret,
-    })
-    .where(and(eq(webhookEndpoints.tenantId, input.tenantId), eq(webhookEndpoints.id, input.id)))
-    .returning();
-  return row;
-}
-
-/** Deletes an endpoint; what was still pending for it fails with the reason. */
-export async function deleteWebhookEndpoint(db: Database, tenantId: string, id: string): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const deleted = await tx
-      .delete(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, id)))
-      .returning({ id: webhookEndpoints.id });
-    if (deleted.length === 0) return false;
-    await failPendingDeliveries(tx, id, 'the endpoint was deleted');
-    return true;
-  });
-}
-
-/** After a 410: the endpoint stops receiving, and its pending deliveries fail with the reason. */
-export async function disableWebhookEndpoint(db: Database, id: string, reason: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx
-      .update(webhookEndpoints)
-      .set({ disabledAt: sql`now()`, disabledReason: reason })
-      .where(eq(webhookEndpoints.id, id));
-    await failPendingDeliveries(tx, id, reason);
-  });
-}
-
-async function failPendingDeliveries(exec: Executor, endpointId: string, reason: string): Promise<void> {
+/** Fails what is still pending for an endpoint (deleted or turned off), with the reason. */
+export async function failPendingDeliveries(exec: Executor, endpointId: string, reason: string): Promise<void> {
   await exec
     .update(webhookDeliveries)
     .set({ status: 'failed', lastError: reason, claimedUntil: null, relayToken: null })
@@ -126,10 +50,10 @@ export interface RelayReservation {
  * reserved again with a new token.
  */
 export async function reserveDeliveriesForRelay(
-  db: Database,
+  exec: Executor,
   options: { jobId?: string; limit: number; claimSeconds: number },
 ): Promise<RelayReservation[]> {
-  const rows = await db.$client<{ id: string; relay_token: string }[]>`
+  const rows = await exec.execute<{ id: string; relay_token: string }>(sql`
     UPDATE webhook_deliveries
     SET claimed_until = now() + make_interval(secs => ${options.claimSeconds}), relay_token = gen_random_uuid()::text
     WHERE id IN (
@@ -137,7 +61,7 @@ export async function reserveDeliveriesForRelay(
       WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
         AND (${options.jobId ?? null}::text IS NULL OR job_id = ${options.jobId ?? null}::text)
       ORDER BY next_attempt_at LIMIT ${options.limit} FOR UPDATE SKIP LOCKED)
-    RETURNING id, relay_token`;
+    RETURNING id, relay_token`);
   return rows.map((row) => ({ id: row.id, relayToken: row.relay_token }));
 }
 
@@ -147,15 +71,15 @@ export async function reserveDeliveriesForRelay(
  * until the attempt is due plus `claimSeconds`.
  */
 export async function reserveRetryForRelay(
-  db: Database,
+  exec: Executor,
   options: { id: string; withinSeconds: number; claimSeconds: number },
 ): Promise<(RelayReservation & { delaySeconds: number }) | undefined> {
-  const [row] = await db.$client<{ id: string; relay_token: string; delay_seconds: number }[]>`
+  const [row] = await exec.execute<{ id: string; relay_token: string; delay_seconds: number }>(sql`
     UPDATE webhook_deliveries
     SET claimed_until = next_attempt_at + make_interval(secs => ${options.claimSeconds}), relay_token = gen_random_uuid()::text
     WHERE id = ${options.id} AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
       AND next_attempt_at <= now() + make_interval(secs => ${options.withinSeconds})
-    RETURNING id, relay_token, GREATEST(0, ceil(extract(epoch FROM next_attempt_at - now())))::int AS delay_seconds`;
+    RETURNING id, relay_token, GREATEST(0, ceil(extract(epoch FROM next_attempt_at - now())))::int AS delay_seconds`);
   return row ? { id: row.id, relayToken: row.relay_token, delaySeconds: row.delay_seconds } : undefined;
 }
 
@@ -266,41 +190,4 @@ export async function requeueDelivery(exec: Executor, tenantId: string, id: stri
     .returning();
   if (row) await exec.execute(sql`SELECT pg_notify(${WEBHOOKS_CHANNEL}, '')`);
   return row;
-}
-
-/** Endpoints with a secret not sealed under the current key (older key, or stored before sealing). */
-export async function findEndpointSecretsToReseal(
-  db: Database,
-  currentPrefix: string,
-  limit: number,
-): Promise<{ id: string; secret: string; previousSecret: string | null }[]> {
-  return db.$client<{ id: string; secret: string; previousSecret: string | null }[]>`
-    SELECT id, secret, previous_secret AS "previousSecret" FROM webhook_endpoints
-    WHERE left(secret, ${currentPrefix.length}) <> ${currentPrefix}
-       OR (previous_secret IS NOT NULL AND left(previous_secret, ${currentPrefix.length}) <> ${currentPrefix})
-    LIMIT ${limit}`;
-}
-
-/** Replaces an endpoint's secrets with re-sealed ones, unless they changed meanwhile (a rotation). */
-export async function replaceEndpointSecrets(
-  db: Database,
-  input: { id: string; from: { secret: string; previousSecret: string | null }; to: { secret: string; previousSecret: string | null } },
-): Promise<boolean> {
-  const rows = await db.$client`
-    UPDATE webhook_endpoints SET secret = ${input.to.secret}, previous_secret = ${input.to.previousSecret}
-    WHERE id = ${input.id} AND secret = ${input.from.secret} AND previous_secret IS NOT DISTINCT FROM ${input.from.previousSecret}`;
-  return rows.count > 0;
-}
-
-/** Jobs whose per-request webhook secret is not sealed under the current key. */
-export async function findJobSecretsToReseal(db: Database, currentPrefix: string, limit: number): Promise<{ id: string; webhookSecret: string }[]> {
-  return db.$client<{ id: string; webhookSecret: string }[]>`
-    SELECT id, webhook_secret AS "webhookSecret" FROM jobs
-    WHERE webhook_secret IS NOT NULL AND left(webhook_secret, ${currentPrefix.length}) <> ${currentPrefix}
-    LIMIT ${limit}`;
-}
-
-export async function replaceJobSecret(db: Database, input: { id: string; from: string; to: string }): Promise<boolean> {
-  const rows = await db.$client`UPDATE jobs SET webhook_secret = ${input.to} WHERE id = ${input.id} AND webhook_secret = ${input.from}`;
-  return rows.count > 0;
 }

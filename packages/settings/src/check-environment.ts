@@ -1,13 +1,4 @@
-import { z } from 'zod';
-
-/** A boolean variable written exactly `true` or `false`, read as a boolean. */
-export const EnvFlagSchema = z.enum(['true', 'false']).transform((value) => value === 'true');
-
-/** `WEBHOOK_RETRY_SCHEDULE`: comma-separated retry delays in seconds, read as a list. */
-export const WebhookRetryScheduleSchema = z
-  .string()
-  .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated seconds, e.g. 5,300,1800')
-  .transform((schedule) => schedule.split(',').map(Number));
+import type { z } from 'zod';
 
 /** Configuration that failed validation; the message lists every variable at fault. */
 export class ConfigurationError extends Error {
@@ -21,7 +12,7 @@ export class ConfigurationError extends Error {
  */
 export function checkEnvironment<Schema extends z.ZodType>(
   schema: Schema,
-  env: Record<string, string | undefined>,
+  env: Readonly<Record<string, string | undefined>>,
   what = 'configuration',
 ): { ok: true; config: z.infer<Schema> } | { ok: false; message: string } {
   const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
@@ -34,7 +25,7 @@ export function checkEnvironment<Schema extends z.ZodType>(
 /** checkEnvironment for loaders that throw: a ConfigurationError on failure. */
 export function parseEnvironment<Schema extends z.ZodType>(
   schema: Schema,
-  env: Record<string, string | undefined>,
+  env: Readonly<Record<string, string | undefined>>,
   what = 'configuration',
 ): z.infer<Schema> {
   const checked = checkEnvironment(schema, env, what);

@@ -1,7 +1,7 @@
 import { ModelListSchema } from '@kontext/core';
 import { listModels } from '@kontext/services';
-import type { ApiApp, ApiDependencies } from '../env.ts';
-import { apiKeyRoute } from '../route-kinds.ts';
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { apiKeyRoute } from '../../route-kinds.ts';
 
 export function registerListModels(app: ApiApp, deps: ApiDependencies): void {
   const route = apiKeyRoute(deps.ctx, {

@@ -1,0 +1,9 @@
+import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { registerGetCredits } from './get-credits.ts';
+import { registerGetUsage } from './get-usage.ts';
+
+/** The tenant's own account: /v1/credits and /v1/usage. */
+export function registerAccountRoutes(app: ApiApp, deps: ApiDependencies): void {
+  registerGetCredits(app, deps);
+  registerGetUsage(app, deps);
+}

@@ -1,0 +1,10 @@
+import type { EnvironmentOf, SettingsComposition } from '@kontext/settings';
+
+/**
+ * The environment a function or container is deployed with, checked against the composition of
+ * the process it runs (packages/settings): a variable that process does not read, or a misspelt
+ * one, fails to compile. The import is of types only: the CDK app loads nothing of ours.
+ */
+export function processEnvironment<Composition extends SettingsComposition>(values: EnvironmentOf<Composition>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}

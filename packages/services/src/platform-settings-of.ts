@@ -1,0 +1,28 @@
+import type { SettingValues } from '@kontext/settings';
+import type { PlatformSettingsInput } from './settings.ts';
+
+/**
+ * The platform settings a process's environment gives, whatever the process: each variable maps
+ * to its setting here and nowhere else, so no process can read a variable and then forget to
+ * pass it on. What a process did not read stays undefined and takes the setting's default.
+ */
+export function platformSettingsOf(values: SettingValues): PlatformSettingsInput {
+  return {
+    publicBaseUrl: values.PUBLIC_BASE_URL,
+    signedUrlTtlSeconds: values.SIGNED_URL_TTL_SECONDS,
+    leaseSeconds: values.LEASE_SECONDS,
+    maxAttempts: values.MAX_ATTEMPTS,
+    queueTimeoutSeconds: values.QUEUE_TIMEOUT_SECONDS,
+    dispatchGraceSeconds: values.DISPATCH_GRACE_SECONDS,
+    apiKeyCacheTtlMs: values.API_KEY_CACHE_TTL_MS,
+    adminToken: values.ADMIN_TOKEN,
+    adminAuthFailureLimit: values.ADMIN_AUTH_FAILURE_LIMIT,
+    keyRotationGraceSeconds: values.KEY_ROTATION_GRACE_SECONDS,
+    webhooks: {
+      allowPrivateNetworks: values.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+      claimSeconds: values.WEBHOOK_CLAIM_SECONDS,
+      retryScheduleSeconds: values.WEBHOOK_RETRY_SCHEDULE,
+    },
+    urlInputs: { allowPrivateNetworks: values.ALLOW_PRIVATE_URL_INPUTS },
+  };
+}
