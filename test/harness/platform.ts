@@ -37,6 +37,8 @@ export interface TestPlatformOptions {
    * wrong tokens on purpose, so this is high unless a test is about the limit itself.
    */
   adminAuthFailureLimit?: number;
+  /** Browser origins allowed by CORS (CORS_ORIGINS); none (CORS off) by default. */
+  corsOrigins?: string[];
   /**
    * How `api`, `admin` and `client()` reach the API: over the socket (default), or in process
    * through `app.request`. In process there is no client address (it reads `unknown`) and no
@@ -99,6 +101,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     WEBHOOK_CLAIM_SECONDS: String(options.webhookClaimSeconds ?? 60),
     DISPATCHER_CONCURRENCY: String(options.dispatcherConcurrency ?? 32),
     ADMIN_AUTH_FAILURE_LIMIT: String(options.adminAuthFailureLimit ?? 100_000),
+    ...(options.corsOrigins ? { CORS_ORIGINS: options.corsOrigins.join(',') } : {}),
   });
   const release = async () => {
     await database.drop();

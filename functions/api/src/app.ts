@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ApiApp, ApiDependencies, ApiEnv } from './env.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { clientAddress } from './middleware/client-address.ts';
+import { cors } from './middleware/cors.ts';
 import { requestId } from './middleware/request-id.ts';
 import { problemResponse } from './problem-response.ts';
 import { registerAccountRoutes } from './routes/account/index.ts';
@@ -19,6 +20,9 @@ import { registerWebhookRoutes } from './routes/webhooks/index.ts';
 import { DATABASE_RETRY_AFTER_SECONDS, errorFields, isAdminApiEnabled, unavailableProblemOf } from '@kontext/services';
 import { allowedMethodsOf } from './allowed-methods.ts';
 import { validationProblem } from './validation.ts';
+
+/** BFL's submit path shape, POST /v1/<model>. */
+const SUBMIT_PATH = /^\/v1\/[^/]+$/;
 
 /** The HTTP API: the same app behind the Node server (one machine) and the Lambda handler (cloud). */
 export function createApp(deps: ApiDependencies): ApiApp {
@@ -36,6 +40,7 @@ export function createApp(deps: ApiDependencies): ApiApp {
   app.use('*', requestId);
   app.use('*', clientAddress(deps.connectionInfo));
   app.use('*', accessLog(deps.ctx.log));
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) app.use('*', cors(deps.corsOrigins));
 
   // Hono matches in registration order, and the OpenAPI document lists paths in it: keep this order.
   registerHealthRoutes(app, deps);
@@ -53,6 +58,11 @@ export function createApp(deps: ApiDependencies): ApiApp {
   const allowedMethods = allowedMethodsOf(app);
   app.notFound((c) => {
     const allowed = allowedMethods(c.req.path);
+    if (!allowed && c.req.method === 'POST' && SUBMIT_PATH.test(c.req.path)) {
+      // BFL's submit is POST /v1/<model>: a model this server does not serve gets the list it does.
+      const served = deps.ctx.catalog.map((profile) => profile.id).join(', ');
+      return problemResponse(c, new ProblemError('not_found', `no model ${c.req.path.slice('/v1/'.length)}; this server serves ${served} (GET /v1/models)`));
+    }
     if (!allowed) return problemResponse(c, new ProblemError('not_found', `no route for ${c.req.method} ${c.req.path}`));
     const allow = allowed.join(', ');
     if (c.req.method === 'OPTIONS') return c.body(null, 204, { allow });

@@ -33,6 +33,8 @@ export interface ApiDependencies {
    */
   maxWaitSeconds?: number;
   maxStreamSeconds?: number;
+  /** Browser origins allowed to call the API routes (CORS_ORIGINS); none by default, so CORS is off. */
+  corsOrigins?: readonly string[];
   /** Where Swagger UI's files are; default the swagger-ui-dist package. */
   swaggerUiDirectory?: string;
   /**

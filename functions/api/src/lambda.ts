@@ -34,6 +34,7 @@ const bundledSwaggerUi = fileURLToPath(new URL('./swagger-ui/', import.meta.url)
 const app = createApp({
   ctx: runtime.ctx,
   maxBodyBytes: env.MAX_BODY_BYTES,
+  ...(env.CORS_ORIGINS ? { corsOrigins: env.CORS_ORIGINS } : {}),
   version: env.PLATFORM_VERSION ?? PLATFORM_VERSION,
   // API Gateway's own view of the caller (requestContext.http.sourceIp), not a forwarded header.
   connectionInfo: getConnInfo,

@@ -33,6 +33,7 @@ const ctx = createServiceContext({
 const app = createApp({
   ctx,
   maxBodyBytes: config.MAX_BODY_BYTES,
+  ...(config.CORS_ORIGINS ? { corsOrigins: config.CORS_ORIGINS } : {}),
   localBlobs: { signer },
   version: PLATFORM_VERSION,
   connectionInfo: nodeConnectionInfo,

@@ -11,6 +11,8 @@ export function problemResponse(c: Context<ApiEnv>, problem: ProblemError, heade
     title: PROBLEM_KINDS[problem.kind].title,
     status: problem.status,
     detail: problem.detail,
+    // BFL's clients print `message`; the same text, so they show why, not only the status line.
+    message: problem.detail,
     instance: c.req.path,
     request_id: c.get('requestId'),
     ...problem.extensions,

@@ -147,6 +147,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const app = createApp({
       ctx,
       maxBodyBytes: config.MAX_BODY_BYTES,
+      ...(config.CORS_ORIGINS ? { corsOrigins: config.CORS_ORIGINS } : {}),
       localBlobs: { signer },
       version: PLATFORM_VERSION,
       connectionInfo: nodeConnectionInfo,
@@ -157,7 +158,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     log.info('platform ready', {
       url: server.url,
       engine: PREVIEW_ENGINE_ID,
-      workerLoops: workers.length,
+      // What WORKER_LOOPS says: loops per engine pool, and the pools they serve.
+      workerLoopsPerPool: config.WORKER_LOOPS,
+      enginePools: pools.join(', '),
       embeddedDatabase: embedded !== undefined,
       allowPrivateUrlInputs: config.ALLOW_PRIVATE_URL_INPUTS,
       allowPrivateWebhookTargets: config.ALLOW_PRIVATE_WEBHOOK_TARGETS,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_KEY_MODES } from './api-key-format.ts';
-import { SubmitRequestSchema, OutputFormatSchema } from './contract.ts';
+import { OutputFormatSchema, ResultSchema, SubmitRequestSchema, orNull } from './contract.ts';
 import { BflStatusSchema, JobStatusSchema } from './job-state.ts';
 import { IsoTimeSchema } from './platform-contract.ts';
 import type { ModelCatalog } from './catalog.ts';
@@ -185,6 +185,9 @@ export const JobStatusEventDataSchema = z.object({
   bfl_status: BflStatusSchema,
   attempt: z.number().int(),
   error: z.string().optional(),
+  result: orNull(ResultSchema)
+    .optional()
+    .describe('On the event of a finished job: the same `result` get_result answers (Ready: the sample URL), so a stream needs no extra poll.'),
   at: IsoTimeSchema,
 });
 

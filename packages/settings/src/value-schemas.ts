@@ -37,5 +37,27 @@ export const retryScheduleSchema = z
   .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated seconds, e.g. 5,300,1800')
   .transform((schedule) => schedule.split(',').map(Number));
 
+/**
+ * `CORS_ORIGINS`: comma-separated origins (`https://app.example.com`, scheme, host and port, no
+ * path), or `*` for any origin; read as a list.
+ */
+export const originListSchema = z
+  .string()
+  .transform((list) => list.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0))
+  .pipe(
+    z
+      .array(
+        z.union([
+          z.literal('*'),
+          z
+            .string()
+            .regex(/^https?:\/\/[^/\s?#]+$/, 'an origin: scheme and host (and port), no path, e.g. https://app.example.com')
+            .max(200),
+        ]),
+      )
+      .min(1)
+      .max(100),
+  );
+
 /** Log levels, least severe first; `createLogger` takes the same names. */
 export const logLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);

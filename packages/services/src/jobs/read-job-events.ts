@@ -3,6 +3,7 @@ import { findJobEventsAfter } from '@kontext/db';
 import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
 import type { VerbArgs } from '../context.ts';
 import { findOwnJob } from './find-own-job.ts';
+import { presentJobResult } from './present-job-result.ts';
 
 export interface JobStreamEvent {
   id: number;
@@ -22,20 +23,32 @@ export async function readJobEvents({
   requireScope(input.auth, 'jobs:read');
   const job = await findOwnJob(ctx, input.auth, input.jobId);
   const rows = await findJobEventsAfter(ctx.db, job.id, input.afterId, input.limit);
+  // A finished job's status event carries get_result's `result` (a fresh sample URL), read once,
+  // after the events: a job that finished since it was read above has its terminal event here.
+  const finished = isTerminal(job.status);
+  const endsHere = rows.some((row) => row.type === 'status' && isTerminal(row.data.status));
+  const result = finished || endsHere ? ((await presentJobResult(ctx, input.auth.tenantId, job.id))?.result ?? null) : null;
   const events = rows.map((row): JobStreamEvent => {
     const status = row.type === 'status' ? row.data.status : undefined;
+    const terminal = status !== undefined && isTerminal(status);
     return {
       id: row.id,
       event: row.type,
-      data: { job_id: job.id, ...row.data, ...(status ? { bfl_status: bflStatusOf(status) } : {}), at: row.createdAt.toISOString() },
-      terminal: status !== undefined && isTerminal(status),
+      data: {
+        job_id: job.id,
+        ...row.data,
+        ...(status ? { bfl_status: bflStatusOf(status) } : {}),
+        ...(terminal ? { result } : {}),
+        at: row.createdAt.toISOString(),
+      },
+      terminal,
     };
   });
-  const finished = isTerminal(job.status);
   if (finished && rows.length === 0 && input.afterId === 0) {
     const data: Record<string, unknown> = { job_id: job.id, status: job.status, attempt: job.attempts };
     if (job.errorMessage) data.error = job.errorMessage;
     data.bfl_status = bflStatusOf(job.status);
+    data.result = result;
     data.at = (job.finishedAt ?? job.createdAt).toISOString();
     events.push({ id: 0, event: 'status', data, terminal: true });
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { declareSetting } from '../setting.ts';
-import { logLevelSchema, nonEmptyText, portNumber, switchSchema, urlText, wholeNumber } from '../value-schemas.ts';
+import { logLevelSchema, nonEmptyText, originListSchema, portNumber, switchSchema, urlText, wholeNumber } from '../value-schemas.ts';
 
 // The HTTP API's own variables: where it listens, how clients reach it, what it accepts.
 
@@ -34,6 +34,14 @@ export const MAX_BODY_BYTES = declareSetting({
 
 /** Lambda's request payload limit: a larger body never reaches the function. */
 export const LAMBDA_MAX_BODY_BYTES = MAX_BODY_BYTES.variant({ schema: wholeNumber(1024, 6 * 1024 * 1024), default: 6 * 1024 * 1024 });
+
+export const CORS_ORIGINS = declareSetting({
+  name: 'CORS_ORIGINS',
+  description:
+    'Browser origins allowed to call the API routes (comma-separated, or `*`); never the operator API, never with credentials.',
+  schema: originListSchema,
+  whenUnset: 'CORS off',
+});
 
 export const SIGNED_URL_TTL_SECONDS = declareSetting({
   name: 'SIGNED_URL_TTL_SECONDS',

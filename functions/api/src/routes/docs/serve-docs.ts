@@ -35,6 +35,18 @@ const DOCS_PAGE = `<!doctype html>
 // Kept in its own file so a strict Content-Security-Policy (no inline scripts) can hold.
 const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs', deepLinking: true, persistAuthorization: true });`;
 
+/**
+ * The servers the document names, first the one "Try it out" in /docs calls. The configured public
+ * URL, unless the document was fetched at another host (127.0.0.1 for a server that calls itself
+ * localhost): then that address first, since the docs page's policy lets it call only its own origin.
+ */
+export function documentServers(requestUrl: string, publicBaseUrl: string | undefined): { url: string; description?: string }[] {
+  const reached = new URL(requestUrl);
+  if (!publicBaseUrl) return [];
+  if (new URL(publicBaseUrl).host === reached.host) return [{ url: publicBaseUrl }];
+  return [{ url: reached.origin, description: 'the address this document was read from' }, { url: publicBaseUrl }];
+}
+
 export function registerDocs(app: ApiApp, deps: ApiDependencies): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'x-key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
@@ -43,7 +55,7 @@ export function registerDocs(app: ApiApp, deps: ApiDependencies): void {
     scheme: 'bearer',
     description: 'The operator token from configuration (ADMIN_TOKEN); never an API key.',
   });
-  app.doc31('/openapi.json', {
+  app.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
     info: {
       title: 'FLUX.1 Kontext API',
@@ -52,8 +64,8 @@ export function registerDocs(app: ApiApp, deps: ApiDependencies): void {
         "Self-hostable image generation and editing with FLUX.1 Kontext. Wire-compatible with BFL's API: " +
         'existing clients work by changing only the base URL. Errors are RFC 9457 problem+json.',
     },
-    servers: deps.ctx.settings.publicBaseUrl ? [{ url: deps.ctx.settings.publicBaseUrl }] : [],
-  });
+    servers: documentServers(c.req.url, deps.ctx.settings.publicBaseUrl),
+  }));
 
   // Read on first request, not at start: 1.5 MB that a cold start (Lambda) should not pay for.
   const directory = deps.swaggerUiDirectory ?? defaultSwaggerUiDirectory();
