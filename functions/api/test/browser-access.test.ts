@@ -96,6 +96,20 @@ describe('problem bodies', () => {
   });
 });
 
+describe('prompt_upsampling', () => {
+  test("true is accepted, the job runs with the prompt as given, and its details say upsampling was unavailable", async ({ platform, tenant }) => {
+    const api = platform.client(tenant.key);
+    const finished = await api.submitAndWait({ prompt: 'a lighthouse at dusk', steps: 2, prompt_upsampling: true });
+    expect(finished.status).toBe('Ready');
+    expect(finished.details).toMatchObject({ prompt_upsampling: 'unavailable' });
+    const job = await api.request<{ prompt: string }>('GET', `/v1/jobs/${finished.id}`);
+    expect(job.body.prompt).toBe('a lighthouse at dusk');
+    // A submit that did not ask says nothing about it.
+    const plain = await api.submitAndWait({ prompt: 'a lighthouse', steps: 2, prompt_upsampling: false });
+    expect(plain.details).not.toHaveProperty('prompt_upsampling');
+  });
+});
+
 describe('an unknown model', () => {
   test('is a 404 that names the models this server serves', async ({ platform, tenant }) => {
     const refused = await platform.client(tenant.key).submit({ prompt: 'x' }, { model: 'flux-kontext-nope' });

@@ -95,7 +95,6 @@ describe('schema violations -> 422 naming every field', () => {
     [{ prompt: 'x', aspect_ratio: 'wide' }, ['aspect_ratio']],
     [{ prompt: 'x', output_format: 'gif' }, ['output_format']],
     [{ prompt: 'x', safety_tolerance: 9 }, ['safety_tolerance']],
-    [{ prompt: 'x', prompt_upsampling: true }, ['prompt_upsampling']],
     [{ prompt: 'x', webhook_url: 'ftp://example.com/hook' }, ['webhook_url']],
     [{ prompt: 'x', steps: 0 }, ['steps']],
     [{ prompt: 'x', steps: 51 }, ['steps']],

@@ -77,10 +77,11 @@ export const SubmitRequestSchema = z
     webhook_secret: text({ min: 1, max: 256 }).nullish().describe('Secret used to sign webhook deliveries.'),
     prompt_upsampling: z
       .boolean()
-      .refine((value) => !value, { message: 'prompt upsampling is not available on this platform; send false or omit it' })
-      .meta({ const: false })
       .nullish()
-      .describe('Accepted for compatibility; must be false.'),
+      .describe(
+        'Ask for the prompt to be rewritten in more detail before it runs. Never refused: where this server has no prompt ' +
+          'upsampler the job runs with the prompt as given, and details.prompt_upsampling says "unavailable".',
+      ),
     safety_tolerance: z.number().int().min(0).max(6).nullish().describe('0 (strict) to 6 (permissive); default 2.'),
     steps: stepsField(MAX_STEPS),
     guidance: z.number().min(1).max(10).nullish().describe('Guidance scale; default from the model profile.'),
@@ -167,6 +168,14 @@ export const ResultSchema = z
   })
   .meta({ id: 'Result' });
 
+/**
+ * What became of a submit's `prompt_upsampling: true`: the prompt was rewritten (`applied`), this
+ * server has no upsampler (`unavailable`), or the upsampler did not answer in time (`failed`); in
+ * the last two the job runs with the prompt as given.
+ */
+export const PROMPT_UPSAMPLING_OUTCOMES = ['applied', 'unavailable', 'failed'] as const;
+export type PromptUpsamplingOutcome = (typeof PROMPT_UPSAMPLING_OUTCOMES)[number];
+
 export const JobDetailsSchema = z
   .object({
     status: JobStatusSchema.describe('The platform\'s own job status.'),
@@ -177,6 +186,10 @@ export const JobDetailsSchema = z
     output_format: OutputFormatSchema,
     error: z.string().optional().describe('Why the job failed, when it did.'),
     reason: z.string().optional().describe('Machine-readable reason for an Error status (e.g. canceled).'),
+    prompt_upsampling: z
+      .enum(PROMPT_UPSAMPLING_OUTCOMES)
+      .optional()
+      .describe('Only when the submit asked for prompt_upsampling: what became of it.'),
   })
   .meta({ id: 'JobDetails' });
 

@@ -142,7 +142,6 @@ describe('SubmitRequestSchema refuses', () => {
     ['safety_tolerance 7', { prompt: 'p', safety_tolerance: 7 }, 'safety_tolerance'],
     ['safety_tolerance -1', { prompt: 'p', safety_tolerance: -1 }, 'safety_tolerance'],
     ['safety_tolerance 2.5', { prompt: 'p', safety_tolerance: 2.5 }, 'safety_tolerance'],
-    ['prompt_upsampling true', { prompt: 'p', prompt_upsampling: true }, 'prompt_upsampling'],
     ['webhook_url ftp://x', { prompt: 'p', webhook_url: 'ftp://x' }, 'webhook_url'],
     ['webhook_url javascript:', { prompt: 'p', webhook_url: 'javascript:alert(1)' }, 'webhook_url'],
     ['webhook_url not a URL', { prompt: 'p', webhook_url: 'not a url' }, 'webhook_url'],
@@ -167,9 +166,8 @@ describe('SubmitRequestSchema refuses', () => {
     expect(issues.map((i) => i.message)).toContain('must not be empty');
   });
 
-  it('prompt_upsampling true with a message saying it is unavailable', () => {
-    const issues = issuesFor({ prompt: 'p', prompt_upsampling: true });
-    expect(issues.find((i) => i.path[0] === 'prompt_upsampling')?.message).toMatch(/not available/);
+  it('prompt_upsampling true is not refused (BFL clients send it in their own examples)', () => {
+    expect(SubmitRequestSchema.safeParse({ prompt: 'p', prompt_upsampling: true }).success).toBe(true);
   });
 
   it('an out-of-bounds aspect_ratio with the bounds in the message', () => {

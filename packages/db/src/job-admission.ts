@@ -1,3 +1,4 @@
+import type { PromptUpsamplingOutcome } from '@kontext/core';
 import type postgres from 'postgres';
 import type { Database } from './client.ts';
 import { reserveEntry } from './credit-ledger.ts';
@@ -30,6 +31,8 @@ export interface JobSubmission {
   webhookUrl: string | null;
   webhookSecret: string | null;
   maxAttempts: number;
+  /** What became of a requested prompt upsampling; null when the submit did not ask for it. */
+  promptUpsampling?: PromptUpsamplingOutcome | null;
 }
 
 export type JobDispatch = { kind: 'outbox' } | { kind: 'enqueue'; queue: string; channel: string };
@@ -155,13 +158,13 @@ async function admitSubmittedJob(
     ), job AS (
       INSERT INTO jobs (id, tenant_id, api_key_id, mode, request_id, model, engine_pool, prompt, seed, width, height,
         aspect_ratio, output_format, steps, guidance, safety_tolerance, cost_credits, input_mp, output_mp,
-        webhook_url, webhook_secret, max_attempts, parent_job_id, root_job_id, depth)
+        webhook_url, webhook_secret, max_attempts, prompt_upsampling, parent_job_id, root_job_id, depth)
       SELECT ${job.id}::text, ${job.tenantId}::text, ${job.apiKeyId}::text, ${job.mode}::api_key_mode,
         ${job.requestId}::text, ${job.model}::text, ${job.enginePool}::text, ${job.prompt}::text, ${job.seed}::bigint,
         ${job.width}::int, ${job.height}::int, ${job.aspectRatio}::text, ${job.outputFormat}::output_format,
         ${job.steps}::smallint, ${job.guidance}::real, ${job.safetyTolerance}::smallint, ${job.costCredits}::int,
         ${job.inputMegapixels}::float8, ${job.outputMegapixels}::float8, ${job.webhookUrl}::text,
-        ${job.webhookSecret}::text, ${job.maxAttempts}::smallint,
+        ${job.webhookSecret}::text, ${job.maxAttempts}::smallint, ${job.promptUpsampling ?? null}::prompt_upsampling,
         (SELECT id FROM parent), COALESCE((SELECT root_job_id FROM parent), ${job.id}::text),
         COALESCE((SELECT depth + 1 FROM parent), 0)
       FROM admitted

@@ -16,7 +16,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { JOB_STATUSES, USAGE_HISTOGRAM_BUCKETS } from '@kontext/core';
+import { JOB_STATUSES, PROMPT_UPSAMPLING_OUTCOMES, USAGE_HISTOGRAM_BUCKETS } from '@kontext/core';
 
 // The schema is the source of truth for tenants, keys, jobs, assets, lineage, credits and usage.
 // Migrations are generated from this file by drizzle-kit and checked in (packages/db/migrations);
@@ -33,6 +33,7 @@ export const outputFormat = pgEnum('output_format', ['png', 'jpeg']);
 export const apiKeyMode = pgEnum('api_key_mode', ['live', 'test']);
 export const ledgerEntryKind = pgEnum('ledger_entry_kind', ['grant', 'reserve', 'settle', 'refund']);
 export const usageGranularity = pgEnum('usage_granularity', ['hour', 'day']);
+export const promptUpsampling = pgEnum('prompt_upsampling', PROMPT_UPSAMPLING_OUTCOMES);
 
 /**
  * A tenant with its money and limits on one row: admission (credits and active-job slots) is one
@@ -155,6 +156,8 @@ export const jobs = pgTable(
     outputMegapixels: doublePrecision('output_mp').notNull(),
     webhookUrl: text('webhook_url'),
     webhookSecret: text('webhook_secret'),
+    /** Set only when the submit asked for prompt upsampling: what became of it. */
+    promptUpsampling: promptUpsampling('prompt_upsampling'),
     progress: real('progress'),
     attempts: smallint('attempts').notNull().default(0),
     maxAttempts: smallint('max_attempts').notNull(),

@@ -25,6 +25,7 @@ export async function presentJobResult(ctx: ServiceContext, tenantId: string, jo
   };
   if (job.status === 'failed' && job.errorMessage) details.error = job.errorMessage;
   if (job.status === 'canceled') details.reason = 'canceled';
+  if (job.promptUpsampling) details.prompt_upsampling = job.promptUpsampling;
 
   const result = job.status === 'succeeded' && found.outputStorageKey ? await bflResultOf(ctx, found) : null;
 

@@ -182,6 +182,9 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
       webhookUrl: request.webhook_url ?? null,
       webhookSecret: await sealJobSecret(ctx, jobId, request.webhook_secret),
       maxAttempts: ctx.settings.maxAttempts,
+      // BFL clients send it in their own examples, so it is never refused. No upsampler is
+      // configured here yet: the job runs with the prompt as given, and its details say so.
+      promptUpsampling: request.prompt_upsampling ? 'unavailable' : null,
     },
     submittedInputs,
     { reserveCredits: price, holdsActiveSlot: live, modelActiveLimit: profile.maxActiveJobsPerTenant },

@@ -25,6 +25,7 @@ export async function renderWebhookBody(ctx: ServiceContext, delivery: WebhookDe
       engine: snapshot.engine,
       ...(snapshot.error ? { error: snapshot.error } : {}),
       ...(snapshot.status === 'canceled' ? { reason: 'canceled' } : {}),
+      ...(job?.promptUpsampling ? { prompt_upsampling: job.promptUpsampling } : {}),
     },
   });
 }
