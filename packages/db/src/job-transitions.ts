@@ -1,5 +1,6 @@
 import { LEASED_STATUS, sourcesOf, type JobStatus } from '@kontext/core';
 import { and, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.ts';
 import { jobs } from './schema.ts';
 
@@ -43,7 +44,8 @@ export type TransitionGuard =
   /** Maintenance, over rows it chose and locked itself. */
   | { by: 'maintenance'; where?: SQL };
 
-type JobChanges = Omit<Partial<typeof jobs.$inferInsert>, 'status' | 'id'> | Record<string, SQL | unknown>;
+/** The other columns a move sets, as values or SQL; never the status (the move's `to`) or the id. */
+type JobChanges = Omit<PgUpdateSetSource<typeof jobs>, 'status' | 'id'>;
 
 export interface TransitionRequest {
   jobId: string;

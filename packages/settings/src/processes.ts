@@ -106,15 +106,23 @@ export const LOCAL_PLATFORM_SETTINGS = defineProcess({
   ],
 });
 
+/**
+ * What the standalone API servers and dispatchers over one database share: the database, the blob
+ * directory, the URL-signing and sealing keys, and the public URL every one of them signs for.
+ */
+const SHARED_PLATFORM_SETTINGS = [
+  DATABASE_URL.required(),
+  STORAGE_DIR,
+  URL_SIGNING_SECRET,
+  SECRET_KEYS_DIR,
+  PUBLIC_BASE_URL.required(),
+] as const;
+
 export const API_SERVER_SETTINGS = defineProcess({
   id: 'api',
   title: 'the standalone API server over an existing database (`node --import tsx functions/api/src/main.ts`; run several behind a load balancer)',
   settings: [
-    DATABASE_URL.required(),
-    STORAGE_DIR,
-    URL_SIGNING_SECRET,
-    SECRET_KEYS_DIR,
-    PUBLIC_BASE_URL.required(),
+    ...SHARED_PLATFORM_SETTINGS,
     PORT,
     HOST,
     ADMIN_TOKEN,
@@ -135,11 +143,7 @@ export const DISPATCHER_SETTINGS = defineProcess({
   id: 'dispatcher',
   title: 'the standalone webhook dispatcher (`node --import tsx functions/dispatcher/src/main.ts`)',
   settings: [
-    DATABASE_URL.required(),
-    STORAGE_DIR,
-    URL_SIGNING_SECRET,
-    SECRET_KEYS_DIR,
-    PUBLIC_BASE_URL.required(),
+    ...SHARED_PLATFORM_SETTINGS,
     SIGNED_URL_TTL_SECONDS,
     ALLOW_PRIVATE_WEBHOOK_TARGETS,
     WEBHOOK_RETRY_SCHEDULE,

@@ -15,18 +15,21 @@ import { relayJobWebhooks } from '../webhooks/relay-webhooks.ts';
  * 0002) in the move's own transaction. Dispatching a job put back in the queue stays with the
  * caller, who knows how: a released message (release) or an outbox row (sweep).
  */
+export async function changeJobState<Row extends JobRow | undefined>(ctx: ServiceContext, move: () => Promise<Row>): Promise<Row>;
 export async function changeJobState<Result>(
   ctx: ServiceContext,
   move: () => Promise<Result>,
-  /** Which jobs moved, from the move's result; by default the row or rows it returned. */
-  movedJobIds: (result: Result) => readonly string[] = rowIds,
+  /** Which jobs moved, from the move's result. */
+  movedJobIds: (result: Result) => readonly string[],
+): Promise<Result>;
+export async function changeJobState<Result>(
+  ctx: ServiceContext,
+  move: () => Promise<Result>,
+  movedJobIds?: (result: Result) => readonly string[],
 ): Promise<Result> {
   const result = await move();
-  for (const jobId of movedJobIds(result)) await relayJobWebhooks(ctx, jobId);
+  // Without `movedJobIds` the move returned the moved row, or undefined when nothing moved.
+  const moved = movedJobIds ? movedJobIds(result) : result === undefined ? [] : [(result as JobRow).id];
+  for (const jobId of moved) await relayJobWebhooks(ctx, jobId);
   return result;
-}
-
-function rowIds(result: unknown): string[] {
-  const rows = result === undefined ? [] : Array.isArray(result) ? result : [result];
-  return rows.map((row: JobRow) => row.id);
 }
