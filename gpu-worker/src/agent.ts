@@ -10,6 +10,7 @@ import {
   releaseJob,
   renewJobLease,
   reportJobProgress,
+  upsampleJobPrompt,
   type Logger,
   type ServiceContext,
 } from '@kontext/services';
@@ -157,12 +158,19 @@ export class WorkerAgent {
     try {
       log.info('job started', { model: job.model, steps: job.steps, width: job.width, height: job.height });
       const inputs = await loadJobInputs({ ctx, input: { jobId: job.id } });
+      // A job that asked for prompt upsampling gets it here, once, before the engine (see the verb).
+      const task = inputs.some((input) => input.role === 'context') ? 'edit' : 'generate';
+      const jobPrompt = await upsampleJobPrompt({ ctx, input: { job, lease, task, signal: abort.signal } });
+      if (!jobPrompt.held) {
+        abort.abort(NO_LONGER_HELD);
+        throw new Error(NO_LONGER_HELD);
+      }
       let lastWrite = 0;
       const output = await this.#engine.predict(
         {
           jobId: job.id,
           model: job.model,
-          prompt: job.prompt,
+          prompt: jobPrompt.prompt,
           images: inputs.map((i) => ({ bytes: i.bytes, format: i.format, role: i.role })),
           seed: job.seed,
           width: job.width,

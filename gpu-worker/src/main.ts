@@ -86,7 +86,15 @@ try {
   process.exit(1);
 }
 for (const agent of agents) agent.start();
-log.info('worker ready', { backend, engine: engine.id, pool: config.ENGINE_POOL, loops: agents.length, workerIds: agents.map((a) => a.workerId).join(',') });
+log.info('worker ready', {
+  backend,
+  engine: engine.id,
+  pool: config.ENGINE_POOL,
+  loops: agents.length,
+  workerIds: agents.map((a) => a.workerId).join(','),
+  // Origin and model only: the key never reaches a log.
+  promptUpsampler: ctx.promptUpsampler?.description ?? 'none',
+});
 
 shutdown = stopOnSignals(log, 'worker', async () => {
   await Promise.all(agents.map((agent) => agent.stop(config.DRAIN_SECONDS * 1000)));

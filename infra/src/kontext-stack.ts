@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms.ts';
 import { Api } from './api.ts';
@@ -10,7 +11,7 @@ import { type LambdaName, REPO_ROOT } from './lambda-bundles.ts';
 import { Maintenance } from './maintenance.ts';
 import { stackSlug } from './naming.ts';
 import { Network } from './network.ts';
-import type { KontextParameters } from './parameters.ts';
+import type { KontextParameters, SecretReference } from './parameters.ts';
 import { Queues, queueNamePrefix } from './queues.ts';
 import { SchemaMigration } from './schema-migration.ts';
 import { SecretKey } from './secret-key.ts';
@@ -18,7 +19,7 @@ import { Storage } from './storage.ts';
 import { DISPATCHER_TIMEOUT, WebhookDispatcher } from './webhook-dispatcher.ts';
 import { MODELS_HOST_PATH, WorkerCluster } from './worker-cluster.ts';
 import type { WorkerImages } from './worker-images.ts';
-import { WorkerService } from './worker-service.ts';
+import { type PromptUpsampler, WorkerService } from './worker-service.ts';
 
 /**
  * GPU workers: a Kontext edit takes tens of seconds on one GPU, while a task on a fresh instance
@@ -47,6 +48,16 @@ export const PREVIEW_SCALING: BacklogScalingOptions = {
   scaleInAfter: Duration.minutes(15),
   scaleInCooldown: Duration.minutes(5),
 };
+
+/**
+ * An existing secret, imported so that ECS gets a value it can resolve: a complete ARN as given, a
+ * name as a partial ARN (the parameters refuse names that would look like a complete one).
+ */
+function importSecret(scope: Construct, id: string, reference: SecretReference): secretsmanager.ISecret {
+  return reference.kind === 'arn'
+    ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, reference.arn)
+    : secretsmanager.Secret.fromSecretNameV2(scope, id, reference.name);
+}
 
 export interface KontextStackProps extends StackProps {
   readonly parameters: KontextParameters;
@@ -135,6 +146,15 @@ export class KontextStack extends Stack {
       gpuRootVolumeGiB: 200,
       scalingNotifications: this.alarms.topic,
     });
+    const upsampler = p.promptUpsampler;
+    // Imported once, for both worker services; unset, nothing is added to the template.
+    const promptUpsampler: PromptUpsampler | undefined = upsampler && {
+      url: upsampler.url,
+      model: upsampler.model,
+      timeoutSeconds: upsampler.timeoutSeconds,
+      allowPrivate: upsampler.allowPrivate,
+      apiKey: upsampler.apiKeySecret && importSecret(this, 'PromptUpsamplerApiKey', upsampler.apiKeySecret),
+    };
     const workerShared = {
       cluster: this.workers.cluster,
       vpc,
@@ -145,6 +165,7 @@ export class KontextStack extends Stack {
       storage: this.storage,
       logLevel: p.logLevel,
       logRetention,
+      promptUpsampler,
     };
     this.gpuWorker = new WorkerService(this, 'GpuWorker', {
       ...workerShared,

@@ -26,9 +26,34 @@ export interface KontextParameters {
   readonly api5xxMinRequests: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly alarmEmail: string | undefined;
+  /** Off unless `promptUpsamplerUrl` is set: then the workers get the PROMPT_UPSAMPLER_* variables. */
+  readonly promptUpsampler: PromptUpsamplerParameters | undefined;
 }
 
-export const DEFAULT_PARAMETERS: Omit<KontextParameters, 'alarmEmail'> = {
+/** An existing Secrets Manager secret, as the operator named it. */
+export type SecretReference = { readonly kind: 'name'; readonly name: string } | { readonly kind: 'arn'; readonly arn: string };
+
+/** The worker's prompt upsampler (packages/settings, variables/prompt-upsampler.ts). */
+export interface PromptUpsamplerParameters {
+  /** `promptUpsamplerUrl` (PROMPT_UPSAMPLER_URL). */
+  readonly url: string;
+  /** `promptUpsamplerModel` (PROMPT_UPSAMPLER_MODEL), required with the URL. */
+  readonly model: string;
+  /** `promptUpsamplerTimeoutSeconds` (PROMPT_UPSAMPLER_TIMEOUT_SECONDS); unset, the worker's own default applies. */
+  readonly timeoutSeconds: number | undefined;
+  /** `promptUpsamplerAllowPrivate` (ALLOW_PRIVATE_PROMPT_UPSAMPLER): an endpoint inside the VPC. */
+  readonly allowPrivate: boolean;
+  /**
+   * `promptUpsamplerApiKeySecret`: the name or complete ARN of a secret whose plain string is the
+   * key (PROMPT_UPSAMPLER_API_KEY). The key itself never passes through CDK context, so it stays out
+   * of cdk.json, the command line and the template. Only the workers' execution roles are granted
+   * it: a secret under a customer-managed KMS key also needs kms:Decrypt granted to them on that key.
+   * Unset: no Authorization header.
+   */
+  readonly apiKeySecret: SecretReference | undefined;
+}
+
+export const DEFAULT_PARAMETERS: Omit<KontextParameters, 'alarmEmail' | 'promptUpsampler'> = {
   stackName: 'Kontext',
   gpuInstanceType: 'g6e.xlarge',
   gpuMaxInstances: 2,
@@ -73,6 +98,15 @@ export class ParameterError extends Error {
 
 type Raw = unknown;
 
+interface NumberCheck {
+  readonly min: number;
+  readonly max: number;
+  /** The minimum itself is refused (a duration that must be above zero). */
+  readonly aboveMin?: boolean;
+  readonly integer?: boolean;
+  readonly step?: number;
+}
+
 /** Context values given on the command line arrive as strings, those from cdk.json as JSON values. */
 class ContextReader {
   readonly problems: string[] = [];
@@ -83,20 +117,33 @@ class ContextReader {
     return this.node.tryGetContext(key);
   }
 
-  number(key: string, fallback: number, check: { min: number; max: number; integer?: boolean; step?: number }): number {
+  /** Whether the key has a value at all: blank counts as unset, as cdk.json's `""` placeholders are. */
+  has(key: string): boolean {
     const raw = this.raw(key);
-    if (raw === undefined || raw === null || raw === '') return fallback;
+    return raw !== undefined && raw !== null && raw !== '';
+  }
+
+  number(key: string, fallback: number, check: NumberCheck): number {
+    return this.optionalNumber(key, check) ?? fallback;
+  }
+
+  /** Unset or invalid (then listed as a problem): undefined. */
+  optionalNumber(key: string, check: NumberCheck): number | undefined {
+    const raw = this.raw(key);
+    if (raw === undefined || raw === null || raw === '') return undefined;
     const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
     const kind = check.integer ? 'an integer' : check.step ? `a multiple of ${check.step}` : 'a number';
+    const range = check.aboveMin ? `above ${check.min} and at most ${check.max}` : `from ${check.min} to ${check.max}`;
     if (
       !Number.isFinite(value) ||
       value < check.min ||
+      (check.aboveMin && value === check.min) ||
       value > check.max ||
       (check.integer && !Number.isInteger(value)) ||
       (check.step !== undefined && !Number.isInteger(value / check.step))
     ) {
-      this.problems.push(`${key} must be ${kind} from ${check.min} to ${check.max}; got ${JSON.stringify(raw)}`);
-      return fallback;
+      this.problems.push(`${key} must be ${kind} ${range}; got ${JSON.stringify(raw)}`);
+      return undefined;
     }
     return value;
   }
@@ -120,15 +167,85 @@ class ContextReader {
     return raw;
   }
 
-  optionalString(key: string, pattern: RegExp, expectation: string): string | undefined {
+  /** A pattern, or a test for what a pattern cannot say (a URL's parts, say). */
+  optionalString(key: string, pattern: RegExp | ((value: string) => boolean), expectation: string): string | undefined {
     const raw = this.raw(key);
     if (raw === undefined || raw === null || raw === '') return undefined;
-    if (typeof raw !== 'string' || !pattern.test(raw)) {
+    if (typeof raw !== 'string' || !(typeof pattern === 'function' ? pattern(raw) : pattern.test(raw))) {
       this.problems.push(`${key} must be ${expectation}; got ${JSON.stringify(raw)}`);
       return undefined;
     }
     return raw;
   }
+}
+
+/**
+ * The same rule as PROMPT_UPSAMPLER_URL's: an http(s) base URL that `/chat/completions` is appended
+ * to, so no query or fragment (they would end up mid-path) and no credentials (the key has its own
+ * secret, while the URL is plain text in the template). Whitespace is refused outright rather than
+ * trimmed, so the template holds exactly what the worker validates.
+ */
+function isUpsamplerBaseUrl(value: string): boolean {
+  if (/[\s?#]/.test(value) || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '' && url.password === '';
+}
+
+/** The characters Secrets Manager allows in a secret name. */
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+/** A complete secret ARN: the name, then the hyphen and six characters Secrets Manager appends. */
+const SECRET_COMPLETE_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+/**
+ * A name ending like that suffix cannot be told from a complete ARN when ECS resolves it: the task
+ * would fail to start with AccessDenied, so such a secret must be given by its complete ARN.
+ */
+const SUFFIX_LIKE_ENDING = /-[A-Za-z0-9]{6}$/;
+
+function readSecretReference(context: ContextReader, key: string): SecretReference | undefined {
+  const value = context.optionalString(
+    key,
+    (text) => SECRET_COMPLETE_ARN.test(text) || (!text.startsWith('arn:') && SECRET_NAME.test(text) && !SUFFIX_LIKE_ENDING.test(text)),
+    'the name of an existing Secrets Manager secret, or its complete ARN (with the six-character suffix); a name ending in a hyphen and six letters or digits needs the complete ARN',
+  );
+  if (value === undefined) return undefined;
+  return value.startsWith('arn:') ? { kind: 'arn', arn: value } : { kind: 'name', name: value };
+}
+
+/**
+ * What the worker refuses without a URL (PROMPT_UPSAMPLER_RULES). The timeout and the private
+ * switch only tune an upsampler, so without one they are validated but change nothing, as there.
+ */
+const PROMPT_UPSAMPLER_DEPENDENT_KEYS = ['promptUpsamplerModel', 'promptUpsamplerApiKeySecret'] as const;
+
+/**
+ * The prompt upsampler, off unless its URL is set. Half a configuration is refused here, as the
+ * worker would refuse it at start: better a failed synth than a deployed service whose tasks never
+ * become healthy.
+ */
+function readPromptUpsampler(context: ContextReader): PromptUpsamplerParameters | undefined {
+  const urlGiven = context.has('promptUpsamplerUrl');
+  const url = context.optionalString(
+    'promptUpsamplerUrl',
+    isUpsamplerBaseUrl,
+    'an http(s) base URL without credentials, query or fragment, e.g. https://llm.example/v1',
+  );
+  // The worker's limits: a model name of at most 200 characters, a timeout above 0 and at most 120 s.
+  const model = context.optionalString('promptUpsamplerModel', /^[^\r\n]{1,200}$/, 'a model name of at most 200 characters on one line');
+  const timeoutSeconds = context.optionalNumber('promptUpsamplerTimeoutSeconds', { min: 0, max: 120, aboveMin: true });
+  const allowPrivate = context.boolean('promptUpsamplerAllowPrivate', false);
+  const apiKeySecret = readSecretReference(context, 'promptUpsamplerApiKeySecret');
+  if (!urlGiven) {
+    for (const key of PROMPT_UPSAMPLER_DEPENDENT_KEYS) {
+      if (context.has(key)) context.problems.push(`${key} needs promptUpsamplerUrl: set the URL too, or unset ${key}`);
+    }
+    return undefined;
+  }
+  if (!context.has('promptUpsamplerModel')) {
+    context.problems.push('promptUpsamplerModel must be set with promptUpsamplerUrl: the model the endpoint is asked for');
+  }
+  // An invalid value was listed above; the synth fails then, so nothing is returned for it.
+  if (url === undefined || model === undefined) return undefined;
+  return { url, model, timeoutSeconds, allowPrivate, apiKeySecret };
 }
 
 const GPU_INSTANCE_TYPE = new RegExp(`^(${GPU_INSTANCE_FAMILIES.join('|')})\\.(\\d*xlarge|large|metal(-\\d+xl)?)$`);
@@ -187,6 +304,7 @@ export function readKontextParameters(node: Node): KontextParameters {
     api5xxMinRequests: context.number('api5xxMinRequests', d.api5xxMinRequests, { min: 1, max: 1_000_000, integer: true }),
     logLevel: context.string('logLevel', d.logLevel, /^(debug|info|warn|error)$/, 'debug, info, warn or error') as KontextParameters['logLevel'],
     alarmEmail: context.optionalString('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address'),
+    promptUpsampler: readPromptUpsampler(context),
   };
   if (context.problems.length > 0) throw new ParameterError(context.problems);
   return parameters;

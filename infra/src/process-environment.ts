@@ -1,3 +1,4 @@
+import type { Secret } from 'aws-cdk-lib/aws-ecs';
 import type { EnvironmentOf, SettingsComposition } from '@kontext/settings';
 
 /**
@@ -7,4 +8,11 @@ import type { EnvironmentOf, SettingsComposition } from '@kontext/settings';
  */
 export function processEnvironment<Composition extends SettingsComposition>(values: EnvironmentOf<Composition>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** A container's ECS secrets, their names checked the same way as processEnvironment's. */
+export function processSecrets<Composition extends SettingsComposition>(values: {
+  readonly [Name in keyof EnvironmentOf<Composition>]?: Secret;
+}): Record<string, Secret> {
+  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, Secret] => entry[1] !== undefined));
 }

@@ -3,11 +3,12 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { EnvironmentOf, WORKER_AWS_SETTINGS } from '@kontext/settings';
 import { Construct } from 'constructs';
 import { BacklogScaling, type BacklogScalingOptions } from './backlog-scaling.ts';
 import type { Database } from './database.ts';
-import { processEnvironment } from './process-environment.ts';
+import { processEnvironment, processSecrets } from './process-environment.ts';
 import type { QueueWithDeadLetter } from './queues.ts';
 import { MODEL_WEIGHTS_PREFIX, type Storage, TENANT_PREFIX } from './storage.ts';
 
@@ -35,6 +36,21 @@ export interface FargateCompute {
   readonly memoryLimitMiB: number;
 }
 
+/**
+ * The OpenAI-compatible endpoint a worker asks to rewrite a job's prompt before the engine runs it.
+ * The workers' security group allows all outbound, so it is reached through the NAT gateway (or
+ * inside the VPC, with allowPrivate).
+ */
+export interface PromptUpsampler {
+  readonly url: string;
+  readonly model: string;
+  /** Unset: the worker's default. */
+  readonly timeoutSeconds?: number;
+  readonly allowPrivate: boolean;
+  /** A secret whose whole string is the key; unset, requests carry no Authorization header. */
+  readonly apiKey?: secretsmanager.ISecret;
+}
+
 export interface WorkerServiceProps {
   readonly cluster: ecs.ICluster;
   readonly vpc: ec2.IVpc;
@@ -59,6 +75,8 @@ export interface WorkerServiceProps {
   readonly healthCheckStartPeriod: Duration;
   readonly logLevel: string;
   readonly logRetention: logs.RetentionDays;
+  /** Unset: no PROMPT_UPSAMPLER_* variables, and such jobs read `prompt_upsampling: "unavailable"`. */
+  readonly promptUpsampler?: PromptUpsampler;
 }
 
 /**
@@ -96,6 +114,17 @@ export class WorkerService extends Construct {
 
     const modelEnvironment: EnvironmentOf<typeof WORKER_AWS_SETTINGS> =
       compute.kind === 'gpu' ? { MODEL_WEIGHTS_S3_URI: props.storage.modelWeightsUri, MODEL_DIR: '/models' } : {};
+    const upsampler = props.promptUpsampler;
+    // Only what was given is set, so an unset timeout or switch keeps the worker's own default.
+    const upsamplerEnvironment: EnvironmentOf<typeof WORKER_AWS_SETTINGS> =
+      upsampler === undefined
+        ? {}
+        : {
+            PROMPT_UPSAMPLER_URL: upsampler.url,
+            PROMPT_UPSAMPLER_MODEL: upsampler.model,
+            PROMPT_UPSAMPLER_TIMEOUT_SECONDS: upsampler.timeoutSeconds === undefined ? undefined : String(upsampler.timeoutSeconds),
+            ALLOW_PRIVATE_PROMPT_UPSAMPLER: upsampler.allowPrivate ? 'true' : undefined,
+          };
     this.container = this.taskDefinition.addContainer('Worker', {
       image: props.image,
       essential: true,
@@ -118,12 +147,16 @@ export class WorkerService extends Construct {
           DRAIN_SECONDS: String(DRAIN_SECONDS),
           LOG_LEVEL: props.logLevel,
           ...modelEnvironment,
+          ...upsamplerEnvironment,
         }),
       },
-      secrets: {
+      // ECS reads these at task start with the execution role (addContainer grants it each one),
+      // so the values never appear in the template or the task definition.
+      secrets: processSecrets<typeof WORKER_AWS_SETTINGS>({
         DATABASE_USERNAME: ecs.Secret.fromSecretsManager(props.database.secret, 'username'),
         DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(props.database.secret, 'password'),
-      },
+        PROMPT_UPSAMPLER_API_KEY: upsampler?.apiKey === undefined ? undefined : ecs.Secret.fromSecretsManager(upsampler.apiKey),
+      }),
       stopTimeout: STOP_TIMEOUT,
       healthCheck: {
         command: [
@@ -196,7 +229,7 @@ export class WorkerService extends Construct {
       {
         id: 'AwsSolutions-ECS2',
         reason:
-          'The environment holds only non-secret configuration (queue prefix, bucket, pool, proxy host); the database credentials come from Secrets Manager as ECS secrets.',
+          'The environment holds only non-secret configuration (queue prefix, bucket, pool, proxy host, upsampler URL and model); the database credentials and the upsampler key come from Secrets Manager as ECS secrets.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -119,6 +119,14 @@ describe('AWS Solutions checks (cdk-nag)', () => {
     expect(describeViolations(violations({ deletionProtection: false, natGateways: 2 }))).toBe('');
   });
 
+  it.each(['kontext/upsampler-key', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kontext/upsampler-key-AbC123'])(
+    'stays clean with the prompt upsampler on and its key read from %s',
+    (promptUpsamplerApiKeySecret) => {
+      const context = { promptUpsamplerUrl: 'https://llm.example/v1', promptUpsamplerModel: 'gpt-4o-mini', promptUpsamplerApiKeySecret };
+      expect(describeViolations(violations(context))).toBe('');
+    },
+  );
+
   it('acknowledges each finding with a concrete reason', () => {
     const acknowledged: { id: string; reason: string; path: string }[] = [];
     const visit = (construct: IConstruct) => {

@@ -22,7 +22,7 @@ function problemsOf(context: Record<string, unknown>): string[] {
 describe('parameters', () => {
   it('defaults to what cdk.json says, so the file documents the real defaults', () => {
     const fromCdkJson = read(cdkJsonContext());
-    expect(fromCdkJson).toEqual({ ...DEFAULT_PARAMETERS, alarmEmail: undefined });
+    expect(fromCdkJson).toEqual({ ...DEFAULT_PARAMETERS, alarmEmail: undefined, promptUpsampler: undefined });
     expect(read({})).toEqual(fromCdkJson);
   });
 
@@ -94,5 +94,120 @@ describe('parameters', () => {
 
   it('names the stack from context', () => {
     expect(buildTestStack({ stackName: 'KontextStaging' }).stack.stackName).toBe('KontextStaging');
+  });
+
+  describe('prompt upsampler', () => {
+    const URL_EXPECTATION = 'an http(s) base URL without credentials, query or fragment, e.g. https://llm.example/v1';
+    const SECRET_EXPECTATION =
+      'the name of an existing Secrets Manager secret, or its complete ARN (with the six-character suffix); a name ending in a hyphen and six letters or digits needs the complete ARN';
+    const base = { promptUpsamplerUrl: 'https://llm.example/v1', promptUpsamplerModel: 'gpt-4o-mini' };
+
+    it('is off unless its URL is set, blank values included', () => {
+      expect(read({}).promptUpsampler).toBeUndefined();
+      expect(read({ promptUpsamplerUrl: '', promptUpsamplerModel: '', promptUpsamplerApiKeySecret: '' }).promptUpsampler).toBeUndefined();
+    });
+
+    it('reads the strings `cdk -c key=value` passes, the key as a reference to a secret by name', () => {
+      expect(
+        read({ ...base, promptUpsamplerTimeoutSeconds: '2.5', promptUpsamplerAllowPrivate: 'true', promptUpsamplerApiKeySecret: 'kontext/upsampler-key' })
+          .promptUpsampler,
+      ).toEqual({
+        url: 'https://llm.example/v1',
+        model: 'gpt-4o-mini',
+        timeoutSeconds: 2.5,
+        allowPrivate: true,
+        apiKeySecret: { kind: 'name', name: 'kontext/upsampler-key' },
+      });
+    });
+
+    it('leaves the timeout to the worker, the switch off and the key out when only URL and model are set', () => {
+      expect(read({ ...base, promptUpsamplerUrl: 'http://10.0.3.7:8000/v1' }).promptUpsampler).toEqual({
+        url: 'http://10.0.3.7:8000/v1',
+        model: 'gpt-4o-mini',
+        timeoutSeconds: undefined,
+        allowPrivate: false,
+        apiKeySecret: undefined,
+      });
+    });
+
+    it('takes a complete secret ARN', () => {
+      const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kontext/upsampler-key-AbC123';
+      expect(read({ ...base, promptUpsamplerApiKeySecret: arn }).promptUpsampler?.apiKeySecret).toEqual({ kind: 'arn', arn });
+    });
+
+    it('refuses a URL without a model', () => {
+      expect(problemsOf({ promptUpsamplerUrl: base.promptUpsamplerUrl })).toEqual([
+        'promptUpsamplerModel must be set with promptUpsamplerUrl: the model the endpoint is asked for',
+      ]);
+    });
+
+    it('refuses a model or a key secret without a URL, as the worker would at start', () => {
+      expect(problemsOf({ promptUpsamplerModel: 'gpt-4o-mini', promptUpsamplerApiKeySecret: 'kontext/upsampler-key' })).toEqual([
+        'promptUpsamplerModel needs promptUpsamplerUrl: set the URL too, or unset promptUpsamplerModel',
+        'promptUpsamplerApiKeySecret needs promptUpsamplerUrl: set the URL too, or unset promptUpsamplerApiKeySecret',
+      ]);
+    });
+
+    it.each([
+      'ftp://llm.example/v1',
+      'https://user:secret@llm.example/v1',
+      'https://llm.example/v1?api-version=1',
+      'https://llm.example/v1#chat',
+      'llm.example/v1',
+      ' https://llm.example/v1',
+      'file:///v1',
+    ])('refuses %j as the URL, with the model set', (promptUpsamplerUrl) => {
+      expect(problemsOf({ ...base, promptUpsamplerUrl })).toEqual([`promptUpsamplerUrl must be ${URL_EXPECTATION}; got ${JSON.stringify(promptUpsamplerUrl)}`]);
+    });
+
+    it('bounds the timeout as the worker does: above 0, at most 120 seconds', () => {
+      expect(problemsOf({ ...base, promptUpsamplerTimeoutSeconds: 120 })).toEqual([]);
+      expect(problemsOf({ ...base, promptUpsamplerTimeoutSeconds: '0.5' })).toEqual([]);
+      expect(problemsOf({ ...base, promptUpsamplerTimeoutSeconds: 0 })).toEqual(['promptUpsamplerTimeoutSeconds must be a number above 0 and at most 120; got 0']);
+      expect(problemsOf({ ...base, promptUpsamplerTimeoutSeconds: '121' })).toEqual([
+        'promptUpsamplerTimeoutSeconds must be a number above 0 and at most 120; got "121"',
+      ]);
+    });
+
+    it.each([
+      // Ends like the suffix Secrets Manager appends: ECS would take it for a complete ARN.
+      'kontext/upsampler-apikey',
+      // A partial ARN, which ECS cannot resolve.
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kontext/upsampler-key',
+      'kontext upsampler key',
+      'a'.repeat(513),
+    ])('refuses %j as the key secret', (promptUpsamplerApiKeySecret) => {
+      expect(problemsOf({ ...base, promptUpsamplerApiKeySecret })).toEqual([
+        `promptUpsamplerApiKeySecret must be ${SECRET_EXPECTATION}; got ${JSON.stringify(promptUpsamplerApiKeySecret)}`,
+      ]);
+    });
+
+    it('names every bad upsampler value at once, with the rest of the context', () => {
+      expect(
+        problemsOf({
+          natGateways: 3,
+          promptUpsamplerUrl: 'https://llm.example/v1?key=1',
+          promptUpsamplerTimeoutSeconds: 'soon',
+          promptUpsamplerAllowPrivate: 'yes',
+        }),
+      ).toEqual([
+        'natGateways must be an integer from 1 to 2; got 3',
+        `promptUpsamplerUrl must be ${URL_EXPECTATION}; got "https://llm.example/v1?key=1"`,
+        'promptUpsamplerTimeoutSeconds must be a number above 0 and at most 120; got "soon"',
+        'promptUpsamplerAllowPrivate must be true or false; got "yes"',
+        'promptUpsamplerModel must be set with promptUpsamplerUrl: the model the endpoint is asked for',
+      ]);
+    });
+
+    it('fails the synth of the stack itself with a ParameterError naming the missing model', () => {
+      let thrown: unknown;
+      try {
+        buildTestStack({ promptUpsamplerUrl: base.promptUpsamplerUrl });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ParameterError);
+      expect((thrown as ParameterError).message).toContain('promptUpsamplerModel must be set with promptUpsamplerUrl');
+    });
   });
 });

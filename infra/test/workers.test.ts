@@ -267,3 +267,97 @@ describe('backlog scaling', () => {
     expect(JSON.stringify(visible?.MetricStat?.Metric)).toContain(logicalIdOf(stack.queues.jobsPreview.queue));
   });
 });
+
+describe('prompt upsampler', () => {
+  const UPSAMPLER = {
+    promptUpsamplerUrl: 'https://llm.example/v1',
+    promptUpsamplerModel: 'gpt-4o-mini',
+    promptUpsamplerTimeoutSeconds: '20',
+    promptUpsamplerAllowPrivate: 'true',
+    promptUpsamplerApiKeySecret: 'kontext/upsampler-key',
+  };
+
+  type Container = { Environment: { Name: string; Value: unknown }[]; Secrets: { Name: string; ValueFrom: unknown }[] };
+
+  function containersOf(other: { stack: KontextStack; template: Template }): Container[] {
+    return [other.stack.gpuWorker, other.stack.previewWorker].map((worker) => {
+      const definition = other.template.findResources('AWS::ECS::TaskDefinition')[logicalIdOf(worker.taskDefinition)] as Resource | undefined;
+      const containers = definition?.Properties.ContainerDefinitions as Container[] | undefined;
+      expect(containers).toHaveLength(1);
+      return containers?.[0] as Container;
+    });
+  }
+
+  const upsamplerNames = (entries: { Name: string }[]) => entries.map((entry) => entry.Name).filter((name) => name.includes('PROMPT_UPSAMPLER'));
+
+  it('sets nothing on either worker when unset', () => {
+    for (const container of containersOf({ stack, template })) {
+      expect(upsamplerNames(container.Environment)).toEqual([]);
+      expect(container.Secrets.map((secret) => secret.Name).sort()).toEqual(['DATABASE_PASSWORD', 'DATABASE_USERNAME']);
+    }
+  });
+
+  it('leaves the template as it is with blank values, as cdk.json may hold them', () => {
+    const blank = Object.fromEntries(Object.keys(UPSAMPLER).map((key) => [key, '']));
+    expect(synthesizeTestStack(blank).template.toJSON()).toEqual(template.toJSON());
+  });
+
+  describe('set, with the key secret by name', () => {
+    let configured: { stack: KontextStack; template: Template };
+
+    beforeAll(() => {
+      configured = synthesizeTestStack(UPSAMPLER);
+    });
+
+    it('gives both workers the URL, model, timeout and switch as plain environment', () => {
+      for (const container of containersOf(configured)) {
+        const environment = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
+        expect(environment).toMatchObject({
+          PROMPT_UPSAMPLER_URL: 'https://llm.example/v1',
+          PROMPT_UPSAMPLER_MODEL: 'gpt-4o-mini',
+          PROMPT_UPSAMPLER_TIMEOUT_SECONDS: '20',
+          ALLOW_PRIVATE_PROMPT_UPSAMPLER: 'true',
+        });
+        expect(environment.PROMPT_UPSAMPLER_API_KEY).toBeUndefined();
+      }
+    });
+
+    it('passes the key only as an ECS secret read from the named secret', () => {
+      const partialArn = {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:kontext/upsampler-key'],
+        ],
+      };
+      for (const container of containersOf(configured)) {
+        expect(container.Secrets.find((secret) => secret.Name === 'PROMPT_UPSAMPLER_API_KEY')).toEqual({
+          Name: 'PROMPT_UPSAMPLER_API_KEY',
+          ValueFrom: partialArn,
+        });
+      }
+    });
+
+    it('lets the execution roles, not the task roles, read that secret', () => {
+      for (const worker of [configured.stack.gpuWorker, configured.stack.previewWorker]) {
+        const reads = (role: Parameters<typeof logicalIdOf>[0]) =>
+          allowStatementsOf(configured.template, role).filter((statement) => JSON.stringify(statement.Resource).includes('kontext/upsampler-key'));
+        const executionRole = worker.taskDefinition.executionRole;
+        if (!executionRole) throw new Error(`No execution role for ${worker.node.path}`);
+        const executionReads = reads(executionRole);
+        expect(executionReads.flatMap((statement) => [statement.Action].flat())).toContain('secretsmanager:GetSecretValue');
+        // A name matches the secret's ARN only with the six-character suffix Secrets Manager appends.
+        expect(JSON.stringify(executionReads.map((statement) => statement.Resource))).toContain(':secret:kontext/upsampler-key-??????');
+        expect(reads(worker.taskDefinition.taskRole)).toEqual([]);
+      }
+    });
+  });
+
+  it('reads the key from a complete ARN as given, and leaves an unset timeout and switch to the worker', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kontext/upsampler-key-AbC123';
+    const other = synthesizeTestStack({ promptUpsamplerUrl: 'http://10.0.3.7:8000/v1', promptUpsamplerModel: 'local', promptUpsamplerApiKeySecret: arn });
+    for (const container of containersOf(other)) {
+      expect(container.Secrets.find((secret) => secret.Name === 'PROMPT_UPSAMPLER_API_KEY')?.ValueFrom).toBe(arn);
+      expect(upsamplerNames(container.Environment).sort()).toEqual(['PROMPT_UPSAMPLER_MODEL', 'PROMPT_UPSAMPLER_URL']);
+    }
+  });
+});

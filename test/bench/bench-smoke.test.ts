@@ -14,6 +14,7 @@ const PARTS = [
   { script: 'accounts.ts', name: 'accounts', sections: ['keyVerification', 'usageQuery'] },
   { script: 'delivery.ts', name: 'delivery', sections: ['webhookLatency', 'dispatcherThroughput', 'lineageQuery'] },
   { script: 'cloud.ts', name: 'cloud', sections: ['sqsDispatchLatency', 'lambdas'] },
+  { script: 'client.ts', name: 'client', sections: ['sdkWait', 'uploadMemory'] },
 ] as const;
 
 function runPart(script: string, resultsDir: string): Promise<{ code: number | null; output: string }> {

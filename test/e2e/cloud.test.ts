@@ -17,6 +17,7 @@ import { pngImage } from '../harness/images.ts';
 import { serveLambdaOverHttp, type HttpApiHandler, type LambdaBridge } from '../harness/lambda-bridge.ts';
 import { spawnCommand, type SpawnedProcess } from '../harness/processes.ts';
 import { WebhookReceiver } from '../harness/receiver.ts';
+import { detailedPromptFor, UpsamplerServer } from '../harness/upsampler-server.ts';
 import { sleep } from '@kontext/core';
 
 // The cloud composition end to end, over the real wire protocols and with the deployed artifacts:
@@ -31,16 +32,20 @@ let worker: SpawnedProcess;
 let bundleDirectory: string | undefined;
 let healthPort: number;
 let receiver: WebhookReceiver;
+let upsampler: UpsamplerServer;
 let dispatch: (event: SQSEvent) => Promise<SQSBatchResponse>;
 let maintain: () => Promise<{ passes: number }>;
 let admin: ApiClient;
 let api: ApiClient;
+
+const CLOUD_UPSAMPLER_KEY = `sk-cloud-${'c'.repeat(32)}`;
 
 beforeAll(async () => {
   fixture = await createCloudFixture({ motoEndpoint: inject('motoEndpoint'), s3Endpoint: inject('s3Endpoint'), database: await createTestDatabase() });
   // A lost relay is relayed again after 2 s instead of a minute.
   fixture.env.WEBHOOK_CLAIM_SECONDS = '2';
   receiver = await new WebhookReceiver().start();
+  upsampler = await new UpsamplerServer().start();
   // What the CDK app sets on each function, pointed at the protocol servers.
   Object.assign(process.env, fixture.env, {
     PUBLIC_BASE_URL: 'https://api.kontext.test',
@@ -63,6 +68,11 @@ beforeAll(async () => {
     ENGINE_POOL: 'kontext-dev',
     HEALTH_PORT: String(healthPort),
     LOG_LEVEL: 'info',
+    // The worker container's prompt upsampler, on loopback here (so allowed to be private).
+    PROMPT_UPSAMPLER_URL: upsampler.url('/v1'),
+    PROMPT_UPSAMPLER_MODEL: 'detail-writer-1',
+    PROMPT_UPSAMPLER_API_KEY: CLOUD_UPSAMPLER_KEY,
+    ALLOW_PRIVATE_PROMPT_UPSAMPLER: 'true',
   });
   await worker.waitForOutput(/worker ready/, 30_000);
 
@@ -81,6 +91,7 @@ afterAll(async () => {
   }
   await bridge?.close();
   await receiver?.stop();
+  await upsampler?.stop();
   await fixture?.close();
   if (bundleDirectory) await rm(bundleDirectory, { recursive: true, force: true });
 });
@@ -170,6 +181,25 @@ describe('the cloud composition', () => {
     // The handler saw real HTTP API v2 events.
     const event = bridge.events.find((e) => e.rawPath === '/v1/flux-kontext-dev');
     expect(event).toMatchObject({ version: '2.0', routeKey: '$default', requestContext: { http: { method: 'POST' } } });
+  }, TEST_TIMEOUT_MS);
+
+  it('the worker container upsamples a prompt that asks for it, through its own settings, and the job shows it', async () => {
+    const prompt = 'a cabin in the pines';
+    const submitted = await api.submit({ prompt, seed: 11, prompt_upsampling: true });
+    expect(submitted.status).toBe(200);
+
+    const result = await api.waitForResult(submitted.body.id, { timeoutMs: JOB_DEADLINE_MS });
+    expect(result).toMatchObject({
+      status: 'Ready',
+      result: { prompt },
+      details: { prompt_upsampling: 'applied', upsampled_prompt: detailedPromptFor(prompt) },
+    });
+    const requests = upsampler.requestsFor(prompt);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.headers.authorization).toBe(`Bearer ${CLOUD_UPSAMPLER_KEY}`);
+    // It names the upsampler when it starts, by origin and model, and never its key.
+    expect(worker.output()).toContain(`"promptUpsampler":"${upsampler.url('')} (detail-writer-1)"`);
+    expect(worker.output()).not.toContain(CLOUD_UPSAMPLER_KEY);
   }, TEST_TIMEOUT_MS);
 
   it('the API bundle serves its OpenAPI document and the Swagger UI files shipped beside it', async () => {

@@ -39,6 +39,15 @@ export interface TestPlatformOptions {
   adminAuthFailureLimit?: number;
   /** Browser origins allowed by CORS (CORS_ORIGINS); none (CORS off) by default. */
   corsOrigins?: string[];
+  /** The prompt upsampler (PROMPT_UPSAMPLER_* and ALLOW_PRIVATE_PROMPT_UPSAMPLER); none by default. */
+  promptUpsampler?: {
+    url: string;
+    model: string;
+    apiKey?: string;
+    timeoutSeconds?: number;
+    /** Off by default, as in production: a test server on loopback needs it on. */
+    allowPrivateNetworks?: boolean;
+  };
   /**
    * How `api`, `admin` and `client()` reach the API: over the socket (default), or in process
    * through `app.request`. In process there is no client address (it reads `unknown`) and no
@@ -102,6 +111,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     DISPATCHER_CONCURRENCY: String(options.dispatcherConcurrency ?? 32),
     ADMIN_AUTH_FAILURE_LIMIT: String(options.adminAuthFailureLimit ?? 100_000),
     ...(options.corsOrigins ? { CORS_ORIGINS: options.corsOrigins.join(',') } : {}),
+    ...(options.promptUpsampler ? promptUpsamplerEnvironment(options.promptUpsampler) : {}),
   });
   const release = async () => {
     await database.drop();
@@ -153,5 +163,15 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       await platform.stop();
       await release();
     },
+  };
+}
+
+function promptUpsamplerEnvironment(upsampler: NonNullable<TestPlatformOptions['promptUpsampler']>): Record<string, string> {
+  return {
+    PROMPT_UPSAMPLER_URL: upsampler.url,
+    PROMPT_UPSAMPLER_MODEL: upsampler.model,
+    ...(upsampler.apiKey ? { PROMPT_UPSAMPLER_API_KEY: upsampler.apiKey } : {}),
+    ...(upsampler.timeoutSeconds !== undefined ? { PROMPT_UPSAMPLER_TIMEOUT_SECONDS: String(upsampler.timeoutSeconds) } : {}),
+    ALLOW_PRIVATE_PROMPT_UPSAMPLER: String(upsampler.allowPrivateNetworks ?? false),
   };
 }

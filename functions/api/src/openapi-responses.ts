@@ -36,7 +36,10 @@ export const ADMIN_ERROR_RESPONSES = {
 export const PUBLIC_ERROR_RESPONSES = SERVER_RESPONSES;
 
 export const SUBMIT_ERROR_RESPONSES = {
+  400: problem('The body is not valid JSON, or not a well-formed multipart/form-data body (no boundary, no closing delimiter).'),
   402: problem('Not enough credits; `balance` and `price` say by how much.'),
+  413: problem('The body is larger than the size limit, or one multipart part is larger than its own (a file part: the image size limit); `errors` names the part.'),
+  415: problem('The body is neither application/json nor multipart/form-data.'),
   422: problem('A field is invalid, or an image cannot be read, fetched or decoded; `errors` names each field.'),
 } as const;
 

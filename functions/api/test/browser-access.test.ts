@@ -102,6 +102,8 @@ describe('prompt_upsampling', () => {
     const finished = await api.submitAndWait({ prompt: 'a lighthouse at dusk', steps: 2, prompt_upsampling: true });
     expect(finished.status).toBe('Ready');
     expect(finished.details).toMatchObject({ prompt_upsampling: 'unavailable' });
+    expect(finished.details).not.toHaveProperty('upsampled_prompt');
+    expect(finished.result?.prompt).toBe('a lighthouse at dusk');
     const job = await api.request<{ prompt: string }>('GET', `/v1/jobs/${finished.id}`);
     expect(job.body.prompt).toBe('a lighthouse at dusk');
     // A submit that did not ask says nothing about it.

@@ -142,12 +142,14 @@ function planProbes(document: OpenApiDocument, resources: Resources): { probes: 
       }
       if (queryResource && pathParameters.length > 0) throw new UntargetableOperation(`${name}: names resources in both path and query`);
 
-      // Request body: the minimal valid JSON body, whether required or optional.
+      // Request body: the minimal valid JSON body, whether required or optional. A multipart form
+      // beside it holds the same fields as parts and is read into that same JSON body.
       let json: Record<string, unknown> | undefined;
       if (operation.requestBody) {
         const contentTypes = Object.keys(operation.requestBody.content);
         const schema = operation.requestBody.content['application/json']?.schema;
-        if (!schema || contentTypes.length !== 1) throw new UntargetableOperation(`${name}: request body is not (only) JSON: ${contentTypes.join(', ')}`);
+        const others = contentTypes.filter((type) => type !== 'application/json' && type !== 'multipart/form-data');
+        if (!schema || others.length > 0) throw new UntargetableOperation(`${name}: request body is not JSON: ${contentTypes.join(', ')}`);
         json = minimalBody(document, name, schema);
       }
       // An operation that declares no body (POST /v1/jobs/{id}/cancel) gets none.
@@ -327,7 +329,7 @@ describe('the walker', () => {
     ).toThrow(/required body field "colour"/);
     expect(() =>
       planProbes(documentWith({ '/v1/uploads': { post: { requestBody: { content: { 'image/png': { schema: {} } } }, responses: {} } } }), resources),
-    ).toThrow(/not \(only\) JSON/);
+    ).toThrow(/request body is not JSON/);
   });
 
   it('aims a known operation at every resource of its kind', () => {

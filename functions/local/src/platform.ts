@@ -164,6 +164,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       embeddedDatabase: embedded !== undefined,
       allowPrivateUrlInputs: config.ALLOW_PRIVATE_URL_INPUTS,
       allowPrivateWebhookTargets: config.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+      // Where prompts are upsampled, if anywhere (origin and model only: never the key).
+      promptUpsampler: ctx.promptUpsampler?.description ?? 'none',
     });
 
     return {

@@ -79,8 +79,12 @@ export const SubmitRequestSchema = z
       .boolean()
       .nullish()
       .describe(
-        'Ask for the prompt to be rewritten in more detail before it runs. Never refused: where this server has no prompt ' +
-          'upsampler the job runs with the prompt as given, and details.prompt_upsampling says "unavailable".',
+        'Ask for the prompt to be rewritten in more detail before it runs. Never refused. Where the operator configured a ' +
+          'prompt upsampler (an OpenAI-compatible language model), the worker that starts the job asks it once for a more ' +
+          'detailed prompt and the engine runs that: details.prompt_upsampling says "applied" and details.upsampled_prompt ' +
+          'holds the text, while result.prompt stays the prompt as sent; a retry of the job reuses the same text. If the ' +
+          'upsampler fails or does not answer in time, the job runs with the prompt as given and says "failed". Where there ' +
+          'is no upsampler it runs with the prompt as given and says "unavailable" (as it does until a worker starts it).',
       ),
     safety_tolerance: z.number().int().min(0).max(6).nullish().describe('0 (strict) to 6 (permissive); default 2.'),
     steps: stepsField(MAX_STEPS),
@@ -169,12 +173,19 @@ export const ResultSchema = z
   .meta({ id: 'Result' });
 
 /**
- * What became of a submit's `prompt_upsampling: true`: the prompt was rewritten (`applied`), this
- * server has no upsampler (`unavailable`), or the upsampler did not answer in time (`failed`); in
- * the last two the job runs with the prompt as given.
+ * What became of a submit's `prompt_upsampling: true`: the prompt was rewritten (`applied`), no
+ * upsampler has run it (`unavailable`: what a submit records, and what stays where no upsampler is
+ * configured), or the upsampler failed, refused or did not answer in time (`failed`); in the last
+ * two the job runs with the prompt as given. `applied` and `failed` are decided once per job.
  */
 export const PROMPT_UPSAMPLING_OUTCOMES = ['applied', 'unavailable', 'failed'] as const;
 export type PromptUpsamplingOutcome = (typeof PROMPT_UPSAMPLING_OUTCOMES)[number];
+export const PromptUpsamplingOutcomeSchema = z.enum(PROMPT_UPSAMPLING_OUTCOMES);
+
+/** The rewritten prompt, as a job shows it (its bounds are checked when the upsampler answers). */
+export const UpsampledPromptSchema = z
+  .string()
+  .describe('When prompt_upsampling is "applied": the prompt the engine ran. result.prompt stays the prompt as sent.');
 
 export const JobDetailsSchema = z
   .object({
@@ -186,10 +197,10 @@ export const JobDetailsSchema = z
     output_format: OutputFormatSchema,
     error: z.string().optional().describe('Why the job failed, when it did.'),
     reason: z.string().optional().describe('Machine-readable reason for an Error status (e.g. canceled).'),
-    prompt_upsampling: z
-      .enum(PROMPT_UPSAMPLING_OUTCOMES)
-      .optional()
-      .describe('Only when the submit asked for prompt_upsampling: what became of it.'),
+    prompt_upsampling: PromptUpsamplingOutcomeSchema.optional().describe(
+      'Only when the submit asked for prompt_upsampling: what became of it ("unavailable" until a worker starts the job).',
+    ),
+    upsampled_prompt: UpsampledPromptSchema.optional(),
   })
   .meta({ id: 'JobDetails' });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_KEY_MODES } from './api-key-format.ts';
-import { OutputFormatSchema, ResultSchema, SubmitRequestSchema, orNull } from './contract.ts';
+import { OutputFormatSchema, PromptUpsamplingOutcomeSchema, ResultSchema, SubmitRequestSchema, UpsampledPromptSchema, orNull } from './contract.ts';
 import { BflStatusSchema, JobStatusSchema } from './job-state.ts';
 import { IsoTimeSchema } from './platform-contract.ts';
 import type { ModelCatalog } from './catalog.ts';
@@ -65,6 +65,8 @@ export const JobRecordSchema = z
     attempts: z.number().int(),
     engine: z.string().nullable(),
     error: z.string().nullable(),
+    prompt_upsampling: PromptUpsamplingOutcomeSchema.optional().describe('Only when the submit asked for prompt_upsampling: what became of it.'),
+    upsampled_prompt: UpsampledPromptSchema.optional(),
     inputs: z.array(JobInputSchema),
     output: z
       .object({ asset_id: z.string(), url: z.url().nullable(), thumbnail_url: z.url().nullable(), expired: z.boolean() })
@@ -204,10 +206,24 @@ export const JobStreamEventSchema = z
   .meta({ id: 'JobStreamEvent' });
 
 function streamEvent(name: 'status' | 'progress', data: z.ZodType) {
-  const { $schema: _dialect, ...contentSchema } = z.toJSONSchema(data, { io: 'output' });
+  const { $schema: _dialect, $defs: _components, ...ownSchema } = z.toJSONSchema(data, { io: 'output' });
+  // Schemas with an id (Result) are components of the OpenAPI document: point at those, not at $defs.
+  const contentSchema = pointingAtComponents(ownSchema) as Record<string, unknown>;
   return z.object({
     event: z.literal(name),
     id: z.string().regex(/^[0-9]+$/).describe('Its place in the job\'s history; send it back as Last-Event-ID to resume after it.'),
     data: z.string().meta({ contentMediaType: 'application/json', contentSchema }),
   });
+}
+
+function pointingAtComponents(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(pointingAtComponents);
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) =>
+      key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/')
+        ? [key, `#/components/schemas/${value.slice('#/$defs/'.length)}`]
+        : [key, pointingAtComponents(value)],
+    ),
+  );
 }

@@ -46,7 +46,12 @@ export function text(rules: TextRules): z.ZodString {
 
 /** Client text that is stored trimmed, after the rules were checked on what the client sent. */
 export function trimmedText(rules: Omit<TextRules, 'pattern'>) {
-  return text({ ...rules, notBlank: true }).transform((value) => value.replace(BLANK_EDGES, ''));
+  return text({ ...rules, notBlank: true }).transform(trimBlankEdges);
+}
+
+/** The text without blank characters (the same class as "blank" above) at either end. */
+export function trimBlankEdges(value: string): string {
+  return value.replace(BLANK_EDGES, '');
 }
 
 /** An http(s) URL that RFC 3986 and WHATWG's URL parser agree on: no spaces, no stray `%`. */

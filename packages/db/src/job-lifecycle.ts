@@ -79,6 +79,24 @@ export async function recordJobProgress(
   return rows.length > 0;
 }
 
+/** What a worker learned from the prompt upsampler, for the one job it holds. */
+export type PromptUpsamplingResult = { outcome: 'applied'; upsampledPrompt: string } | { outcome: 'failed' };
+
+/**
+ * Records what became of a job's requested prompt upsampling, once: only by the worker holding
+ * the lease, and only while the job still says `unavailable` (what the submit wrote), so a
+ * retried attempt keeps the first answer and never asks again. False when nothing was written:
+ * the lease is gone (or an outcome was already there, which a holder never asks to overwrite).
+ */
+export async function recordPromptUpsampling(exec: Executor, lease: WorkerLease, result: PromptUpsamplingResult): Promise<boolean> {
+  const rows = await exec
+    .update(jobs)
+    .set({ promptUpsampling: result.outcome, upsampledPrompt: result.outcome === 'applied' ? result.upsampledPrompt : null })
+    .where(and(heldBy(lease), eq(jobs.promptUpsampling, 'unavailable')))
+    .returning({ id: jobs.id });
+  return rows.length > 0;
+}
+
 /**
  * Marks the job succeeded with its output asset. Call inside a transaction together with the
  * asset insert: when the guard fails (the lease was lost) the caller rolls back the asset too.

@@ -158,6 +158,11 @@ export const jobs = pgTable(
     webhookSecret: text('webhook_secret'),
     /** Set only when the submit asked for prompt upsampling: what became of it. */
     promptUpsampling: promptUpsampling('prompt_upsampling'),
+    /**
+     * The rewritten prompt the engine runs when upsampling was applied, beside the prompt as sent
+     * (which results keep showing). Written once, so every attempt runs the same text.
+     */
+    upsampledPrompt: text('upsampled_prompt'),
     progress: real('progress'),
     attempts: smallint('attempts').notNull().default(0),
     maxAttempts: smallint('max_attempts').notNull(),
@@ -187,6 +192,8 @@ export const jobs = pgTable(
     index('jobs_queued_idx').on(t.queuedAt).where(sql`${t.status} = 'queued'`),
     check('jobs_progress_range', sql`${t.progress} IS NULL OR (${t.progress} >= 0 AND ${t.progress} <= 1)`),
     check('jobs_attempts_bound', sql`${t.attempts} >= 0 AND ${t.attempts} <= ${t.maxAttempts}`),
+    // An upsampled prompt exactly when upsampling was applied: a job never runs text it cannot show.
+    check('jobs_upsampled_prompt_applied', sql`coalesce(${t.promptUpsampling} = 'applied', false) = (${t.upsampledPrompt} IS NOT NULL)`),
   ],
 );
 

@@ -21,6 +21,7 @@ import {
   markJobFailed,
   markJobSucceeded,
   recordJobProgress,
+  recordPromptUpsampling,
   releaseJobLease,
   renewJobLease,
   revokeApiKey,
@@ -393,6 +394,39 @@ describe('lease-guarded worker writes', () => {
 
     expect(await recordJobProgress(db, current, 0.5, 'preview-cpu/1')).toBe(true);
     expect(await mustFindJob(job.id)).toMatchObject({ progress: 0.5, engine: 'preview-cpu/1' });
+  });
+
+  it('recordPromptUpsampling writes the outcome once, only for the current lease, and keeps the first answer', async () => {
+    const { job, stale, current } = await reclaimedJob();
+    await db.update(schema.jobs).set({ promptUpsampling: 'unavailable' }).where(eq(schema.jobs.id, job.id));
+    for (const lease of staleLeases(stale, current)) {
+      expect(await recordPromptUpsampling(db, lease, { outcome: 'applied', upsampledPrompt: 'a stale answer' })).toBe(false);
+    }
+    expect(await mustFindJob(job.id)).toMatchObject({ promptUpsampling: 'unavailable', upsampledPrompt: null });
+
+    expect(await recordPromptUpsampling(db, current, { outcome: 'applied', upsampledPrompt: 'a lighthouse at dusk, in fog' })).toBe(true);
+    expect(await recordPromptUpsampling(db, current, { outcome: 'failed' })).toBe(false);
+    expect(await mustFindJob(job.id)).toMatchObject({ prompt: 'a lighthouse at dusk', promptUpsampling: 'applied', upsampledPrompt: 'a lighthouse at dusk, in fog' });
+  });
+
+  it('recordPromptUpsampling records a failure without text, and writes nothing for a job that did not ask', async () => {
+    const asked = await createJob(await createOwner(), { promptUpsampling: 'unavailable' });
+    expect(await recordPromptUpsampling(db, await claimAs(asked, 30), { outcome: 'failed' })).toBe(true);
+    expect(await mustFindJob(asked.id)).toMatchObject({ promptUpsampling: 'failed', upsampledPrompt: null });
+
+    const plain = await createJob(await createOwner());
+    expect(await recordPromptUpsampling(db, await claimAs(plain, 30), { outcome: 'applied', upsampledPrompt: 'unasked' })).toBe(false);
+    expect(await mustFindJob(plain.id)).toMatchObject({ promptUpsampling: null, upsampledPrompt: null });
+  });
+
+  it('keeps an upsampled prompt exactly when upsampling was applied (a check constraint)', async () => {
+    const job = await createJob(await createOwner(), { promptUpsampling: 'unavailable' });
+    const set = (values: Partial<JobRow>) => db.update(schema.jobs).set(values).where(eq(schema.jobs.id, job.id));
+    await expectSqlState(set({ promptUpsampling: 'applied' }), '23514');
+    await expectSqlState(set({ upsampledPrompt: 'text without the outcome' }), '23514');
+    await expectSqlState(set({ promptUpsampling: null, upsampledPrompt: 'text without the outcome' }), '23514');
+    await set({ promptUpsampling: 'applied', upsampledPrompt: 'both together' });
+    expect(await mustFindJob(job.id)).toMatchObject({ promptUpsampling: 'applied', upsampledPrompt: 'both together' });
   });
 
   it('markJobFailed fails the job only for the current lease', async () => {

@@ -17,6 +17,7 @@ export type GuardedFetchFailure =
   | 'http_status'
   | 'too_large'
   | 'timeout'
+  | 'aborted'
   | 'network';
 
 export class GuardedFetchError extends Error {
@@ -123,23 +124,34 @@ async function resolveChecked(
   return first;
 }
 
-/** DNS counts against the same deadline as the transfer: a stalled resolver cannot hold a request. */
-function withDeadline<T>(work: Promise<T>, deadline: AbortSignal, timeoutMs: number): Promise<T> {
+/**
+ * DNS counts against the same deadline as the transfer: a stalled resolver cannot hold a request.
+ * A caller's own signal (a canceled job) ends the wait as well.
+ */
+function withDeadline<T>(work: Promise<T>, deadline: AbortSignal, timeoutMs: number, callerSignal?: AbortSignal): Promise<T> {
+  const stop = callerSignal ? AbortSignal.any([deadline, callerSignal]) : deadline;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new GuardedFetchError('timeout', `no complete response within ${timeoutMs} ms`));
-    if (deadline.aborted) return onAbort();
-    deadline.addEventListener('abort', onAbort, { once: true });
+    const onAbort = () => reject(stopError(deadline, timeoutMs));
+    if (stop.aborted) return onAbort();
+    stop.addEventListener('abort', onAbort, { once: true });
     work.then(
       (value) => {
-        deadline.removeEventListener('abort', onAbort);
+        stop.removeEventListener('abort', onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        deadline.removeEventListener('abort', onAbort);
+        stop.removeEventListener('abort', onAbort);
         reject(error);
       },
     );
   });
+}
+
+/** Why a request stopped early: its deadline passed, or else its caller gave up on it. */
+function stopError(deadline: AbortSignal, timeoutMs: number): GuardedFetchError {
+  return deadline.aborted
+    ? new GuardedFetchError('timeout', `no complete response within ${timeoutMs} ms`)
+    : new GuardedFetchError('aborted', 'the request was abandoned by its caller');
 }
 
 /** Checks that a URL is one the guard would let a request reach (scheme, credentials, resolved addresses). */
@@ -158,6 +170,8 @@ export interface GuardedPostOptions {
   maxResponseBytes: number;
   headers: Record<string, string>;
   resolve?: Resolver;
+  /** Ends the request early (an `aborted` failure), beside the deadline: e.g. its job was canceled. */
+  signal?: AbortSignal;
 }
 
 export interface GuardedPostResponse {
@@ -165,17 +179,20 @@ export interface GuardedPostResponse {
   headers: Record<string, string | string[] | undefined>;
   /** The start of the body, at most maxResponseBytes of it. */
   excerpt: string;
+  /** The body was longer than maxResponseBytes: the excerpt is not all of it. */
+  truncated: boolean;
 }
 
 /**
  * One POST through the same guard (http(s) only, checked and pinned addresses, one deadline) that
  * follows no redirect: a 3xx comes back as what it is. Any status is returned; only failing to get
- * one (refused target, DNS, network, timeout) throws.
+ * one (refused target, DNS, network, timeout, the caller's signal) throws.
  */
 export async function guardedPost(url: string, body: string, options: GuardedPostOptions): Promise<GuardedPostResponse> {
   const deadline = AbortSignal.timeout(options.timeoutMs);
+  const stop = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
   const target = parseTarget(url);
-  const address = await withDeadline(resolveChecked(target, options), deadline, options.timeoutMs);
+  const address = await withDeadline(resolveChecked(target, options), deadline, options.timeoutMs, options.signal);
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise<GuardedPostResponse>((resolve, reject) => {
     const request = transport.request(
@@ -184,31 +201,32 @@ export async function guardedPost(url: string, body: string, options: GuardedPos
         method: 'POST',
         lookup: pinnedLookup(address),
         headers: { 'user-agent': 'kontext-platform', 'content-length': String(Buffer.byteLength(body)), ...options.headers },
-        signal: deadline,
+        signal: stop,
       },
       (response) => {
         const chunks: Buffer[] = [];
         let kept = 0;
-        const finish = () =>
+        const finish = (truncated: boolean) =>
           resolve({
             status: response.statusCode ?? 0,
             headers: response.headers,
             excerpt: Buffer.concat(chunks).subarray(0, options.maxResponseBytes).toString('utf8'),
+            truncated,
           });
         response.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           kept += chunk.length;
-          // Enough read: a receiver streaming a huge body does not hold the dispatcher.
-          if (kept >= options.maxResponseBytes) {
+          // Enough read to know there is more: a receiver streaming a huge body does not hold the caller.
+          if (kept > options.maxResponseBytes) {
             response.destroy();
-            finish();
+            finish(true);
           }
         });
-        response.on('end', finish);
-        response.on('error', (error) => reject(mapError(error, deadline, { timeoutMs: options.timeoutMs })));
+        response.on('end', () => finish(false));
+        response.on('error', (error) => reject(mapError(error, deadline, { timeoutMs: options.timeoutMs }, options.signal)));
       },
     );
-    request.on('error', (error) => reject(mapError(error, deadline, { timeoutMs: options.timeoutMs })));
+    request.on('error', (error) => reject(mapError(error, deadline, { timeoutMs: options.timeoutMs }, options.signal)));
     request.end(body);
   });
 }
@@ -277,8 +295,8 @@ function requestOnce(target: URL, pinned: ResolvedAddress, options: GuardedFetch
   });
 }
 
-function mapError(error: unknown, deadline: AbortSignal, options: { timeoutMs: number }): GuardedFetchError {
+function mapError(error: unknown, deadline: AbortSignal, options: { timeoutMs: number }, callerSignal?: AbortSignal): GuardedFetchError {
   if (error instanceof GuardedFetchError) return error;
-  if (deadline.aborted) return new GuardedFetchError('timeout', `no complete response within ${options.timeoutMs} ms`);
+  if (deadline.aborted || callerSignal?.aborted) return stopError(deadline, options.timeoutMs);
   return new GuardedFetchError('network', error instanceof Error ? error.message : 'network error');
 }

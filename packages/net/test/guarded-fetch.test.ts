@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { guardedFetch, GuardedFetchError, type GuardedFetchFailure, type GuardedFetchOptions, type ResolvedAddress, type Resolver } from '../src/index.ts';
+import { guardedFetch, GuardedFetchError, guardedPost, type GuardedFetchFailure, type GuardedFetchOptions, type ResolvedAddress, type Resolver } from '../src/index.ts';
 
 // Real HTTP servers on 127.0.0.1 and an injected resolver that maps test hostnames to chosen
 // addresses. Nothing is mocked: guardedFetch opens real sockets.
@@ -587,5 +587,42 @@ describe('network failures', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('GuardedFetchError');
     expect(error.reason).toBe('invalid_url');
+  });
+});
+
+describe('guardedPost', () => {
+  const post = (url: string, overrides: Partial<Parameters<typeof guardedPost>[2]> = {}) =>
+    guardedPost(url, '{"a":1}', { allowPrivateNetworks: true, timeoutMs: 5_000, maxResponseBytes: 100, headers: { 'content-type': 'application/json' }, ...overrides });
+
+  it('returns a body within the limit whole, and says it is', async () => {
+    const server = await startServer((_req, res) => res.end('x'.repeat(100)));
+    const response = await post(server.url('/'));
+    expect(response).toMatchObject({ status: 200, excerpt: 'x'.repeat(100), truncated: false });
+  });
+
+  it('keeps the first maxResponseBytes of a longer body and says it was cut', async () => {
+    const server = await startServer((_req, res) => res.end('y'.repeat(5000)));
+    const response = await post(server.url('/'));
+    expect(response).toMatchObject({ status: 200, excerpt: 'y'.repeat(100), truncated: true });
+  });
+
+  it("fails with aborted, not timeout, when the caller's signal ends it", async () => {
+    const controller = new AbortController();
+    const server = await startServer(() => controller.abort('job canceled'));
+    const error = await expectFailure(post(server.url('/'), { signal: controller.signal }), 'aborted');
+    expect(error.message).not.toMatch(/within/);
+  });
+
+  it('fails with aborted before connecting when the signal has already ended', async () => {
+    const server = await startServer((_req, res) => res.end('late'));
+    await expectFailure(post(server.url('/'), { signal: AbortSignal.abort('gone') }), 'aborted');
+    expect(server.requests).toEqual([]);
+  });
+
+  it('still fails with timeout at its deadline while the signal is live', async () => {
+    const server = await startServer(() => {
+      // Accept the request, never respond.
+    });
+    await expectFailure(post(server.url('/'), { timeoutMs: 300, signal: new AbortController().signal }), 'timeout');
   });
 });

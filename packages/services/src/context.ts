@@ -8,6 +8,7 @@ import type { Logger } from './logger.ts';
 import type { PlatformSettings } from './settings.ts';
 import type { FetchUrlInput } from './images/fetch-url-input.ts';
 import type { JobEventSource } from './jobs/job-event-hub.ts';
+import type { PromptUpsampler } from './prompts/prompt-upsampler.ts';
 
 /** Everything a verb may touch, wired by a composition root (local runner, Lambda, worker). */
 export interface ServiceContext {
@@ -39,6 +40,11 @@ export interface ServiceContext {
   jobEvents: JobEventSource;
   /** Seals and opens webhook signing secrets, which are stored encrypted (see webhook-secrets.ts). */
   secrets: SecretSealer;
+  /**
+   * Rewrites the prompts of jobs that ask for it, before the engine runs them
+   * (jobs/upsample-job-prompt.ts); undefined where the operator configured none.
+   */
+  promptUpsampler: PromptUpsampler | undefined;
 }
 
 export interface VerbArgs<Input> {

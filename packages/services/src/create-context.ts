@@ -9,7 +9,9 @@ import type { ServiceContext } from './context.ts';
 import { createUrlInputFetcher } from './images/fetch-url-input.ts';
 import { JobEventHub, PollingJobEvents } from './jobs/job-event-hub.ts';
 import { silentLogger, type Logger } from './logger.ts';
-import { PlatformSettingsSchema, type PlatformSettingsInput } from './settings.ts';
+import { OpenAiCompatibleUpsampler } from './prompts/openai-compatible-upsampler.ts';
+import type { PromptUpsampler } from './prompts/prompt-upsampler.ts';
+import { PlatformSettingsSchema, type PlatformSettings, type PlatformSettingsInput } from './settings.ts';
 
 /** The key ring of a process that was given none (a worker): sealing or opening says so. */
 const NO_KEY_RING: SecretSealer = {
@@ -67,5 +69,19 @@ export function createServiceContext(options: ServiceContextOptions): ServiceCon
         ? new JobEventHub(options.db.$client)
         : new PollingJobEvents(options.jobEventSignals.pollIntervalMs),
     secrets: options.secrets ?? NO_KEY_RING,
+    promptUpsampler: promptUpsamplerOf(settings.promptUpsampler),
   };
+}
+
+/** The upsampler the settings describe; none without a URL (the schema requires a model with one). */
+function promptUpsamplerOf(settings: PlatformSettings['promptUpsampler']): PromptUpsampler | undefined {
+  if (settings.url === undefined || settings.model === undefined) return undefined;
+  return new OpenAiCompatibleUpsampler({
+    url: settings.url,
+    model: settings.model,
+    apiKey: settings.apiKey,
+    timeoutSeconds: settings.timeoutSeconds,
+    allowPrivateNetworks: settings.allowPrivateNetworks,
+    maxResponseBytes: settings.maxResponseBytes,
+  });
 }

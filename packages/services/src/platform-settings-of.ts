@@ -24,5 +24,12 @@ export function platformSettingsOf(values: SettingValues): PlatformSettingsInput
       retryScheduleSeconds: values.WEBHOOK_RETRY_SCHEDULE,
     },
     urlInputs: { allowPrivateNetworks: values.ALLOW_PRIVATE_URL_INPUTS },
+    promptUpsampler: {
+      url: values.PROMPT_UPSAMPLER_URL,
+      model: values.PROMPT_UPSAMPLER_MODEL,
+      apiKey: values.PROMPT_UPSAMPLER_API_KEY,
+      timeoutSeconds: values.PROMPT_UPSAMPLER_TIMEOUT_SECONDS,
+      allowPrivateNetworks: values.ALLOW_PRIVATE_PROMPT_UPSAMPLER,
+    },
   };
 }

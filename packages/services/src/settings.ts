@@ -60,6 +60,30 @@ export const PlatformSettingsSchema = z.object({
       maxRedirects: z.number().int().min(0).max(10).default(5),
     })
     .prefault({}),
+  /**
+   * The OpenAI-compatible endpoint that rewrites prompts of jobs submitted with
+   * `prompt_upsampling: true` (see jobs/upsample-job-prompt.ts). No `url`: no upsampler, and such
+   * jobs run with the prompt as given.
+   */
+  promptUpsampler: z
+    .object({
+      /** Base URL; requests go to `<url>/chat/completions`. */
+      url: z.url().optional(),
+      model: z.string().min(1).optional(),
+      /** Sent as a Bearer token; a secret, never logged. */
+      apiKey: z.string().min(1).optional(),
+      /** For the whole exchange: resolving, connecting, sending and reading the answer. */
+      timeoutSeconds: z.number().positive().max(120).default(10),
+      /** The operator's own model server on loopback or a LAN; off, such addresses are refused. */
+      allowPrivateNetworks: z.boolean().default(false),
+      /** Bytes of an answer read at all: a longest prompt in JSON with room to spare. */
+      maxResponseBytes: z.number().int().min(1024).max(1024 * 1024).default(128 * 1024),
+    })
+    .refine((upsampler) => upsampler.url === undefined || upsampler.model !== undefined, {
+      message: 'a prompt upsampler needs the model to ask for',
+      path: ['model'],
+    })
+    .prefault({}),
 });
 
 export type PlatformSettings = z.infer<typeof PlatformSettingsSchema>;

@@ -4,6 +4,7 @@ import {
   ADMIN_AUTH_FAILURE_LIMIT,
   ADMIN_TOKEN,
   ADMIN_TOKEN_SECRET_ARN,
+  ALLOW_PRIVATE_PROMPT_UPSAMPLER,
   ALLOW_PRIVATE_URL_INPUTS,
   ALLOW_PRIVATE_WEBHOOK_TARGETS,
   API_KEY_CACHE_TTL_MS,
@@ -53,6 +54,10 @@ import {
   PLATFORM_VERSION,
   PORT,
   PREVIEW_STEP_DELAY_MS,
+  PROMPT_UPSAMPLER_API_KEY,
+  PROMPT_UPSAMPLER_MODEL,
+  PROMPT_UPSAMPLER_TIMEOUT_SECONDS,
+  PROMPT_UPSAMPLER_URL,
   PUBLIC_BASE_URL,
   QUEUE_NAME_PREFIX,
   QUEUE_TIMEOUT_SECONDS,
@@ -72,6 +77,31 @@ import {
 
 // Which variables each process reads: its composition of the declarations. A process's entry
 // point reads exactly this list, so the README's "read by" column comes from here too.
+
+/** The prompt upsampler: read wherever worker loops run, since a worker calls it before the engine. */
+const PROMPT_UPSAMPLER_SETTINGS = [
+  PROMPT_UPSAMPLER_URL,
+  PROMPT_UPSAMPLER_MODEL,
+  PROMPT_UPSAMPLER_API_KEY,
+  PROMPT_UPSAMPLER_TIMEOUT_SECONDS,
+  ALLOW_PRIVATE_PROMPT_UPSAMPLER,
+] as const;
+
+type PromptUpsamplerSettings = SettingsOf<typeof PROMPT_UPSAMPLER_SETTINGS>;
+
+/** Half an upsampler configuration would silently leave every such job `unavailable`: refuse it at start. */
+export const PROMPT_UPSAMPLER_RULES: readonly SettingsRule<PromptUpsamplerSettings>[] = [
+  {
+    variable: 'PROMPT_UPSAMPLER_MODEL',
+    message: 'set it with PROMPT_UPSAMPLER_URL: the model the endpoint is asked for',
+    holds: (env) => env.PROMPT_UPSAMPLER_URL === undefined || env.PROMPT_UPSAMPLER_MODEL !== undefined,
+  },
+  {
+    variable: 'PROMPT_UPSAMPLER_URL',
+    message: 'set it, or unset PROMPT_UPSAMPLER_MODEL and PROMPT_UPSAMPLER_API_KEY: without a URL there is no upsampler',
+    holds: (env) => env.PROMPT_UPSAMPLER_URL !== undefined || (env.PROMPT_UPSAMPLER_MODEL === undefined && env.PROMPT_UPSAMPLER_API_KEY === undefined),
+  },
+];
 
 /** `npm start` (and `npm run rotate-secret-key`, which reads the same configuration for DATA_DIR). */
 export const LOCAL_PLATFORM_SETTINGS = defineProcess({
@@ -102,8 +132,10 @@ export const LOCAL_PLATFORM_SETTINGS = defineProcess({
     WEBHOOK_RETRY_SCHEDULE,
     WEBHOOK_CLAIM_SECONDS,
     DISPATCHER_CONCURRENCY,
+    ...PROMPT_UPSAMPLER_SETTINGS,
     LOG_LEVEL,
   ],
+  rules: PROMPT_UPSAMPLER_RULES,
 });
 
 /**
@@ -169,6 +201,7 @@ const WORKER_ENGINE_SETTINGS = [
   HEALTH_PORT,
   MODEL_WEIGHTS_S3_URI,
   MODEL_DIR,
+  ...PROMPT_UPSAMPLER_SETTINGS,
 ] as const;
 
 /** The worker reads BACKEND alone first, to know which composition below applies. */
@@ -178,6 +211,7 @@ export const WORKER_SETTINGS = defineProcess({
   id: 'worker',
   title: 'a standalone worker process, `BACKEND=local` (`node --import tsx gpu-worker/src/main.ts`)',
   settings: [...WORKER_ENGINE_SETTINGS, DATABASE_URL.required(), STORAGE_DIR, LOG_LEVEL],
+  rules: PROMPT_UPSAMPLER_RULES,
 });
 
 /** The variables every cloud process reads: where the database, the bucket, the queues and the keys are. */
@@ -223,7 +257,7 @@ export const WORKER_AWS_SETTINGS = defineProcess({
   id: 'worker-aws',
   title: 'the worker container in AWS, `BACKEND=aws` (ECS; the same entry point)',
   settings: [...WORKER_ENGINE_SETTINGS, ...CLOUD_SETTINGS],
-  rules: CLOUD_RULES,
+  rules: [...CLOUD_RULES, ...PROMPT_UPSAMPLER_RULES],
 });
 
 export const API_LAMBDA_SETTINGS = defineProcess({

@@ -102,6 +102,37 @@ describe('the process compositions', () => {
     expect(() => readSettings(WORKER_SETTINGS, {})).toThrow(/DATABASE_URL[\s\S]*STORAGE_DIR/);
   });
 
+  it('give every process that runs worker loops the prompt upsampler, off by default and never on a private network unless asked', () => {
+    const workerBase = { DATABASE_URL: 'postgres://db/x', STORAGE_DIR: '/srv/blobs' };
+    const awsBase = { ...cloudBase, BACKEND: 'aws' };
+    const readers: [SettingsComposition, Record<string, string>][] = [
+      [LOCAL_PLATFORM_SETTINGS, {}],
+      [WORKER_SETTINGS, workerBase],
+      [WORKER_AWS_SETTINGS, awsBase],
+    ];
+    const readingIt = PROCESSES.filter((process) => process.settings.some((setting) => setting.name === 'PROMPT_UPSAMPLER_URL')).map((process) => process.id);
+    expect(readingIt).toEqual(['local', 'worker', 'worker-aws']);
+    const upsampler = { PROMPT_UPSAMPLER_URL: 'http://10.0.0.5:8000/v1', PROMPT_UPSAMPLER_MODEL: 'writer', PROMPT_UPSAMPLER_API_KEY: 'sk-secret-value' };
+    for (const [composition, env] of readers) {
+      expect(readSettings(composition, env)).toMatchObject({ PROMPT_UPSAMPLER_TIMEOUT_SECONDS: 10, ALLOW_PRIVATE_PROMPT_UPSAMPLER: false });
+      expect(readOne(composition, env, 'PROMPT_UPSAMPLER_URL')).toBeUndefined();
+      expect(readSettings(composition, { ...env, ...upsampler, ALLOW_PRIVATE_PROMPT_UPSAMPLER: 'true' })).toMatchObject({ ...upsampler, ALLOW_PRIVATE_PROMPT_UPSAMPLER: true });
+    }
+  });
+
+  it('refuse half an upsampler configuration, and a URL with credentials or a query, naming the variable and never the key', () => {
+    const env = { DATABASE_URL: 'postgres://db/x', STORAGE_DIR: '/srv/blobs' };
+    expect(() => readSettings(WORKER_SETTINGS, { ...env, PROMPT_UPSAMPLER_URL: 'https://llm.example/v1' })).toThrow(/PROMPT_UPSAMPLER_MODEL: set it with PROMPT_UPSAMPLER_URL/);
+    const keyWithoutUrl = () => readSettings(WORKER_SETTINGS, { ...env, PROMPT_UPSAMPLER_API_KEY: 'sk-secret-value' });
+    expect(keyWithoutUrl).toThrow(/PROMPT_UPSAMPLER_URL: set it, or unset/);
+    expect(keyWithoutUrl).not.toThrow(/sk-secret-value/);
+    for (const url of ['https://user:pass@llm.example/v1', 'https://llm.example/v1?key=abc', 'https://llm.example/v1?', 'https://llm.example/v1#x', 'ftp://llm.example/v1', 'not a url']) {
+      const reading = () => readSettings(WORKER_SETTINGS, { ...env, PROMPT_UPSAMPLER_URL: url, PROMPT_UPSAMPLER_MODEL: 'writer' });
+      expect(reading, url).toThrow(/PROMPT_UPSAMPLER_URL/);
+    }
+    expect(() => readSettings(WORKER_SETTINGS, { ...env, PROMPT_UPSAMPLER_TIMEOUT_SECONDS: '0' })).toThrow(/PROMPT_UPSAMPLER_TIMEOUT_SECONDS/);
+  });
+
   it('need some way for a cloud process to reach the database', () => {
     expect(() => readSettings(MIGRATE_LAMBDA_SETTINGS, { BUCKET_NAME: 'kontext-bucket' })).toThrow(/DATABASE_URL: set DATABASE_URL, or DATABASE_SECRET_ARN/);
     const viaEcs = { BUCKET_NAME: 'kontext-bucket', DATABASE_HOST: 'proxy.internal', DATABASE_USERNAME: 'worker', DATABASE_PASSWORD: 'secret' };

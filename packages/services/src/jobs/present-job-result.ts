@@ -26,6 +26,8 @@ export async function presentJobResult(ctx: ServiceContext, tenantId: string, jo
   if (job.status === 'failed' && job.errorMessage) details.error = job.errorMessage;
   if (job.status === 'canceled') details.reason = 'canceled';
   if (job.promptUpsampling) details.prompt_upsampling = job.promptUpsampling;
+  // The text the engine ran; result.prompt stays the prompt as sent, as BFL's clients expect.
+  if (job.upsampledPrompt !== null) details.upsampled_prompt = job.upsampledPrompt;
 
   const result = job.status === 'succeeded' && found.outputStorageKey ? await bflResultOf(ctx, found) : null;
 

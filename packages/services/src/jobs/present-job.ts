@@ -31,6 +31,8 @@ export async function presentJob(ctx: ServiceContext, found: JobWithOutput, inpu
     attempts: job.attempts,
     engine: job.engine,
     error: job.errorMessage,
+    ...(job.promptUpsampling ? { prompt_upsampling: job.promptUpsampling } : {}),
+    ...(job.upsampledPrompt !== null ? { upsampled_prompt: job.upsampledPrompt } : {}),
     inputs: inputs.map((edge) => ({
       asset_id: edge.assetId,
       role: edge.role,

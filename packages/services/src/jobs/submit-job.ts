@@ -182,8 +182,8 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
       webhookUrl: request.webhook_url ?? null,
       webhookSecret: await sealJobSecret(ctx, jobId, request.webhook_secret),
       maxAttempts: ctx.settings.maxAttempts,
-      // BFL clients send it in their own examples, so it is never refused. No upsampler is
-      // configured here yet: the job runs with the prompt as given, and its details say so.
+      // BFL clients send it in their own examples, so it is never refused. `unavailable` until a
+      // worker with an upsampler starts the job and records what became of it (upsample-job-prompt.ts).
       promptUpsampling: request.prompt_upsampling ? 'unavailable' : null,
     },
     submittedInputs,

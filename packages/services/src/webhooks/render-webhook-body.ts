@@ -26,6 +26,7 @@ export async function renderWebhookBody(ctx: ServiceContext, delivery: WebhookDe
       ...(snapshot.error ? { error: snapshot.error } : {}),
       ...(snapshot.status === 'canceled' ? { reason: 'canceled' } : {}),
       ...(job?.promptUpsampling ? { prompt_upsampling: job.promptUpsampling } : {}),
+      ...(job && job.upsampledPrompt !== null ? { upsampled_prompt: job.upsampledPrompt } : {}),
     },
   });
 }

@@ -5,3 +5,4 @@ export * from './jobs.ts';
 export * from './webhooks.ts';
 export * from './worker.ts';
 export * from './cloud.ts';
+export * from './prompt-upsampler.ts';
