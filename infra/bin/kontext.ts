@@ -1,7 +1,15 @@
 import { App } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { addKontextStack } from '../src/app.ts';
-import { assertEntryPointsExist, buildLambdaBundles, type LambdaName, REPO_ROOT } from '../src/lambda-bundles.ts';
+import {
+  assertConsoleBuilt,
+  assertEntryPointsExist,
+  buildLambdaBundles,
+  CONSOLE_DIST,
+  type LambdaName,
+  REPO_ROOT,
+} from '../src/lambda-bundles.ts';
 import { readKontextParameters } from '../src/parameters.ts';
 import { workerImagesFromRepository } from '../src/worker-images.ts';
 
@@ -23,6 +31,9 @@ const app = new App();
 orExit(() => readKontextParameters(app.node));
 const workerImages = orExit(() => workerImagesFromRepository(REPO_ROOT));
 orExit(() => assertEntryPointsExist(REPO_ROOT));
+// The console is built by its own package (Vite): deployed as built, never built here (its page in
+// the API function's bundle, its hashed assets in the console bucket).
+orExit(() => assertConsoleBuilt(CONSOLE_DIST));
 
 const bundles = new Map((await buildLambdaBundles()).map((bundle) => [bundle.name, bundle.directory]));
 const codeOf = (name: LambdaName) => {
@@ -36,5 +47,7 @@ const lambdaCode: Record<LambdaName, lambda.Code> = {
   maintenance: codeOf('maintenance'),
   migrate: codeOf('migrate'),
 };
-addKontextStack(app, { lambdaCode, workerImages });
+// The console bucket gets assets/ alone (ConsoleSite); hidden files (the build stamp) are no part of it anyway.
+const consoleAssets = s3deploy.Source.asset(CONSOLE_DIST, { exclude: ['.*'] });
+addKontextStack(app, { lambdaCode, workerImages, consoleAssets });
 app.synth();

@@ -29,6 +29,32 @@ export interface ApiProps {
   readonly throttleBurstLimit: number;
   readonly logLevel: string;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * The base URL clients reach the API at (PUBLIC_BASE_URL: polling and sample URLs, the origin
+   * browser requests must come from); default: the execute-api URL.
+   */
+  readonly publicBaseUrl?: string;
+  /**
+   * The secret a CDN in front sends as X-Origin-Verify: handed to the function by ARN
+   * (ORIGIN_VERIFY_SECRET_ARN), so it believes CloudFront-Viewer-Address only on requests with it.
+   */
+  readonly originVerifySecret?: secretsmanager.ISecret;
+  /** Mail (invitations, password resets); none without it. */
+  readonly mail?: ApiMail;
+  /** SIGNUP: `open`, anyone may sign up at /console; `off`, by invitation only. */
+  readonly signup: 'off' | 'open';
+  /** SIGNUP_CREDITS: a signed-up tenant's opening credit grant. */
+  readonly signupCredits: number;
+}
+
+export interface ApiMail {
+  /**
+   * The existing secret whose plain string is the SMTP URL: handed to the function by ARN
+   * (SMTP_URL_SECRET_ARN) and read at cold start, so the password is never in the template.
+   */
+  readonly smtpUrlSecret: secretsmanager.ISecret;
+  /** MAIL_FROM, the sender; unset, the function's default. */
+  readonly from?: string;
 }
 
 /**
@@ -40,7 +66,11 @@ export class Api extends Construct {
   readonly stage: apigwv2.HttpStage;
   readonly handler: ServiceFunction;
   readonly adminToken: secretsmanager.Secret;
-  /** https://<api id>.execute-api.<region>.<suffix>, the base of polling and sample URLs. */
+  /** <api id>.execute-api.<region>.<suffix>: the HTTP API's own name, a CDN's origin. */
+  readonly executeApiDomainName: string;
+  /** https://<executeApiDomainName>, the API's endpoint without anything in front. */
+  readonly executeApiUrl: string;
+  /** The public base URL (publicBaseUrl, or else the execute-api URL): polling and sample URLs. */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
@@ -56,7 +86,9 @@ export class Api extends Construct {
       createDefaultStage: false,
     });
     // Built from the API id alone: the integration's URL would make the function depend on itself.
-    this.url = `https://${this.httpApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+    this.executeApiDomainName = `${this.httpApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+    this.executeApiUrl = `https://${this.executeApiDomainName}`;
+    this.url = props.publicBaseUrl ?? this.executeApiUrl;
 
     this.handler = new ServiceFunction(this, 'Handler', {
       code: props.code,
@@ -73,6 +105,11 @@ export class Api extends Construct {
         QUEUE_NAME_PREFIX: props.queues.queueNamePrefix,
         PUBLIC_BASE_URL: this.url,
         ADMIN_TOKEN_SECRET_ARN: this.adminToken.secretArn,
+        ORIGIN_VERIFY_SECRET_ARN: props.originVerifySecret?.secretArn,
+        SMTP_URL_SECRET_ARN: props.mail?.smtpUrlSecret.secretArn,
+        MAIL_FROM: props.mail?.from,
+        SIGNUP: props.signup,
+        SIGNUP_CREDITS: String(props.signupCredits),
         ...props.secretKey.environment,
         LOG_LEVEL: props.logLevel,
       }),
@@ -81,6 +118,9 @@ export class Api extends Construct {
     props.database.allowClient(this.handler, 'Kontext HTTP API');
     props.database.grantSecretRead(this.handler);
     this.adminToken.grantRead(this.handler);
+    props.originVerifySecret?.grantRead(this.handler);
+    // The API function alone sends mail, so it alone may read the SMTP URL.
+    props.mail?.smtpUrlSecret.grantRead(this.handler);
     // Seals the secrets of new endpoints and submits; opens a parent job's for a continued edit.
     props.secretKey.grantSealAndOpen(this.handler);
     props.storage.grantObjects(this.handler, [
@@ -127,7 +167,7 @@ export class Api extends Construct {
     Validations.of(defaultRoute).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        "Authentication is the application's: API keys (x-key or Bearer) are verified against their SHA-256 in Postgres and the operator token in constant time, with BFL-compatible 401/403 bodies an API Gateway authorizer cannot produce; /docs, /openapi.json, /health and signed blob URLs are public by design.",
+        "Authentication is the application's: API keys (x-key or Bearer) are verified against their SHA-256 in Postgres and the operator token in constant time, with BFL-compatible 401/403 bodies an API Gateway authorizer cannot produce; /docs, /openapi.json, /health, the console's page (/console: it signs in through the API) and signed blob URLs are public by design.",
     });
     Validations.of(this.adminToken).acknowledge({
       id: 'AwsSolutions-SMG4',

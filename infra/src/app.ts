@@ -1,5 +1,6 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { LambdaName } from './lambda-bundles.ts';
 import { KontextStack } from './kontext-stack.ts';
@@ -9,6 +10,8 @@ import type { WorkerImages } from './worker-images.ts';
 export interface KontextAppInputs {
   readonly lambdaCode: Readonly<Record<LambdaName, lambda.Code>>;
   readonly workerImages: WorkerImages;
+  /** The built console: `Source.asset(CONSOLE_DIST)` after assertConsoleBuilt. */
+  readonly consoleAssets: s3deploy.ISource;
   /** Default: packages/db/migrations. */
   readonly migrationsDirectory?: string;
 }

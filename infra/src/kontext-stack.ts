@@ -1,11 +1,13 @@
 import { join } from 'node:path';
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms.ts';
 import { Api } from './api.ts';
 import type { BacklogScalingOptions } from './backlog-scaling.ts';
+import { CONSOLE_PATH, ConsoleSite } from './console-site.ts';
 import { Database } from './database.ts';
 import { type LambdaName, REPO_ROOT } from './lambda-bundles.ts';
 import { Maintenance } from './maintenance.ts';
@@ -50,8 +52,9 @@ export const PREVIEW_SCALING: BacklogScalingOptions = {
 };
 
 /**
- * An existing secret, imported so that ECS gets a value it can resolve: a complete ARN as given, a
- * name as a partial ARN (the parameters refuse names that would look like a complete one).
+ * An existing secret, imported so that ECS (or a function's GetSecretValue) gets a value it can
+ * resolve: a complete ARN as given, a name as a partial ARN (the parameters refuse names that would
+ * look like a complete one).
  */
 function importSecret(scope: Construct, id: string, reference: SecretReference): secretsmanager.ISecret {
   return reference.kind === 'arn'
@@ -64,11 +67,13 @@ export interface KontextStackProps extends StackProps {
   /** The four functions' code: real bundles from the app, dummy assets in template tests. */
   readonly lambdaCode: Readonly<Record<LambdaName, lambda.Code>>;
   readonly workerImages: WorkerImages;
+  /** The built console (packages/console/dist): `Source.asset` of it from the app, a fixture in template tests. */
+  readonly consoleAssets: s3deploy.ISource;
   /** Hashed so that a deploy with new migrations re-runs them; default packages/db/migrations. */
   readonly migrationsDirectory?: string;
 }
 
-/** The whole platform on AWS: network, data, queues, API, dispatcher, maintenance, workers, alarms. */
+/** The whole platform on AWS: network, data, queues, API and console, dispatcher, maintenance, workers, alarms. */
 export class KontextStack extends Stack {
   readonly network: Network;
   readonly storage: Storage;
@@ -76,6 +81,7 @@ export class KontextStack extends Stack {
   readonly queues: Queues;
   readonly database: Database;
   readonly migration: SchemaMigration;
+  readonly consoleSite: ConsoleSite;
   readonly api: Api;
   readonly dispatcher: WebhookDispatcher;
   readonly maintenance: Maintenance;
@@ -125,11 +131,27 @@ export class KontextStack extends Stack {
       logLevel: p.logLevel,
       logRetention,
     };
+    // The distribution fronts the HTTP API, and the API function is given the distribution's URL:
+    // the site comes first and reads the API's name when the template is written. The template has
+    // no cycle: the HttpApi resource depends on neither its routes nor the function.
+    this.consoleSite = new ConsoleSite(this, 'Console', {
+      assets: props.consoleAssets,
+      apiDomainName: Lazy.string({ produce: () => this.api.executeApiDomainName }),
+      serverAccessLogsBucket: this.storage.accessLogBucket,
+      accessLogDays: 90,
+      logRetention,
+    });
     this.api = new Api(this, 'Api', {
       ...shared,
       code: props.lambdaCode.api,
       throttleRateLimit: p.apiThrottleRateLimit,
       throttleBurstLimit: p.apiThrottleBurstLimit,
+      publicBaseUrl: this.consoleSite.url,
+      originVerifySecret: this.consoleSite.originVerifySecret,
+      // Unset, nothing is imported and the function sends no mail.
+      mail: p.mail && { smtpUrlSecret: importSecret(this, 'SmtpUrl', p.mail.smtpUrlSecret), from: p.mail.from },
+      signup: p.signup,
+      signupCredits: p.signupCredits,
     });
     this.dispatcher = new WebhookDispatcher(this, 'WebhookDispatcher', {
       ...shared,
@@ -207,6 +229,10 @@ export class KontextStack extends Stack {
       dependent.node.addDependency(this.migration.resource);
     }
 
+    // The API serves the console's page, which names the hashed files of its build: a new page is
+    // served only once they are in the console bucket (older ones stay there: prune is off).
+    this.api.handler.function.node.addDependency(this.consoleSite.assetDeployment);
+
     for (const queue of this.queues.all) this.alarms.deadLetters(`${queue.node.id}DeadLetters`, queue);
     for (const queue of this.queues.jobQueues) {
       this.alarms.oldestMessage(`${queue.node.id}OldestMessage`, queue, Duration.minutes(p.jobsQueueMaxAgeMinutes));
@@ -220,7 +246,15 @@ export class KontextStack extends Stack {
     this.alarms.functionErrors('DispatcherErrors', this.dispatcher.handler.function, 'Webhook dispatcher invocations failed');
     this.alarms.functionErrors('MaintenanceErrors', this.maintenance.handler.function, 'Maintenance invocations failed');
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API (BFL clients: use it as the base URL)' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'Base URL of the API, through CloudFront (BFL clients: use it as the base URL)',
+    });
+    new CfnOutput(this, 'ConsoleUrl', { value: `${this.api.url}${CONSOLE_PATH}/`, description: 'The web console, on the same origin as the API' });
+    new CfnOutput(this, 'ExecuteApiUrl', {
+      value: this.api.executeApiUrl,
+      description: "The HTTP API's own endpoint, for operators: no console, and client addresses are CloudFront's",
+    });
     new CfnOutput(this, 'AdminTokenSecretArn', {
       value: this.api.adminToken.secretArn,
       description: 'The operator token: aws secretsmanager get-secret-value --secret-id <this ARN>',

@@ -10,11 +10,51 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const LAMBDA_NAMES = ['api', 'dispatcher', 'maintenance', 'migrate'] as const;
 export type LambdaName = (typeof LAMBDA_NAMES)[number];
 
+/** Where `npm run build -w packages/console` writes the console (Vite's outDir), from the repository root. */
+export const CONSOLE_DIST_PATH = 'packages/console/dist';
+/** The built console in this checkout. */
+export const CONSOLE_DIST = join(REPO_ROOT, CONSOLE_DIST_PATH);
+
+/** Fails with what to run when the console was not built; the app checks before any bundling. */
+export function assertConsoleBuilt(directory: string = CONSOLE_DIST): void {
+  if (!existsSync(join(directory, 'index.html'))) {
+    throw new Error(
+      `The console is not built: ${join(directory, 'index.html')} is missing. Run \`npm run build -w packages/console\`, then synthesize or deploy again.`,
+    );
+  }
+}
+
+export interface CopiedDirectory {
+  /** Relative to the repository root. */
+  readonly from: string;
+  /** Inside the bundle directory. */
+  readonly to: string;
+  /** Top-level entries of `from` left out, with everything under them. */
+  readonly exclude?: readonly string[];
+  /** Leaves out hidden files and folders (a leading dot), at any depth. */
+  readonly skipHidden?: boolean;
+  /** Called with `from` (absolute) before anything is built: throws, saying what to run, when it is not ready. */
+  readonly assertReady?: (directory: string) => void;
+}
+
+/**
+ * The console's page for the API function: index.html (and any other file of the build but its
+ * hashed assets/, which CloudFront serves from the console bucket), never the hidden build stamp.
+ * The API reads it from ./console/ beside the bundle and answers it with a fresh style nonce.
+ */
+export const CONSOLE_PAGE_FILES: CopiedDirectory = {
+  from: CONSOLE_DIST_PATH,
+  to: 'console',
+  exclude: ['assets'],
+  skipHidden: true,
+  assertReady: assertConsoleBuilt,
+};
+
 export interface BundleSpec {
   /** Entry module, relative to the repository root; it exports `handler`. */
   readonly entry: string;
-  /** Directories copied beside index.mjs: `from` relative to the repository root, `to` inside the bundle. */
-  readonly copyDirectories?: readonly { from: string; to: string }[];
+  /** Directories copied beside index.mjs. */
+  readonly copyDirectories?: readonly CopiedDirectory[];
   /**
    * Packages whose files the code reads from disk at run time (no import esbuild could follow),
    * copied into the bundle directory under `to`, without their source maps.
@@ -23,8 +63,13 @@ export interface BundleSpec {
 }
 
 export const LAMBDA_BUNDLES: Record<LambdaName, BundleSpec> = {
-  // /docs serves Swagger UI's files, read from ./swagger-ui/ beside the bundle.
-  api: { entry: 'functions/api/src/lambda.ts', packageFiles: [{ package: 'swagger-ui-dist', to: 'swagger-ui' }] },
+  // /docs serves Swagger UI's files, read from ./swagger-ui/ beside the bundle; /console serves the
+  // console's page from ./console/ (its hashed assets are the console bucket's, through CloudFront).
+  api: {
+    entry: 'functions/api/src/lambda.ts',
+    packageFiles: [{ package: 'swagger-ui-dist', to: 'swagger-ui' }],
+    copyDirectories: [CONSOLE_PAGE_FILES],
+  },
   dispatcher: { entry: 'functions/dispatcher/src/lambda.ts' },
   maintenance: { entry: 'functions/maintenance/src/lambda.ts' },
   // The handler reads new URL('./migrations/', import.meta.url), drizzle's journal (meta/) included.
@@ -112,12 +157,20 @@ export function assertEntryPointsExist(repoRoot: string, bundles: Readonly<Recor
   }
 }
 
+/** Runs each copied directory's own check (the console's: built), before any build starts. */
+export function assertCopiedDirectoriesReady(repoRoot: string, bundles: Readonly<Record<string, BundleSpec>> = LAMBDA_BUNDLES): void {
+  for (const spec of Object.values(bundles)) {
+    for (const copy of spec.copyDirectories ?? []) copy.assertReady?.(join(repoRoot, copy.from));
+  }
+}
+
 /** Bundles every Lambda entry point (in parallel) and returns where each bundle is and its size. */
 export async function buildLambdaBundles(options: BuildLambdaBundlesOptions = {}): Promise<LambdaBundle[]> {
   const repoRoot = options.repoRoot ?? REPO_ROOT;
   const outDir = options.outDir ?? join(repoRoot, '.build', 'lambda');
   const bundles = options.bundles ?? LAMBDA_BUNDLES;
   assertEntryPointsExist(repoRoot, bundles);
+  assertCopiedDirectoriesReady(repoRoot, bundles);
   return Promise.all(
     Object.entries(bundles).map(([name, spec]) => buildLambdaBundle(repoRoot, join(outDir, name), name, spec)),
   );
@@ -161,8 +214,16 @@ async function buildLambdaBundle(repoRoot: string, directory: string, name: stri
       filter: (source) => !source.endsWith('.map') && !relative(packageDirectory, source).split(sep).includes('node_modules'),
     });
   }
-  for (const { from, to } of spec.copyDirectories ?? []) {
-    await cp(join(repoRoot, from), join(directory, to), { recursive: true });
+  for (const { from, to, exclude = [], skipHidden = false } of spec.copyDirectories ?? []) {
+    const source = join(repoRoot, from);
+    await cp(source, join(directory, to), {
+      recursive: true,
+      filter: (path) => {
+        const segments = relative(source, path).split(sep).filter((segment) => segment !== '');
+        if (segments.length > 0 && exclude.includes(segments[0] ?? '')) return false;
+        return !(skipHidden && segments.some((segment) => segment.startsWith('.')));
+      },
+    });
   }
   return { name, directory, bytes: (await stat(outfile)).size, metafile };
 }

@@ -28,6 +28,12 @@ export interface KontextParameters {
   readonly alarmEmail: string | undefined;
   /** Off unless `promptUpsamplerUrl` is set: then the workers get the PROMPT_UPSAMPLER_* variables. */
   readonly promptUpsampler: PromptUpsamplerParameters | undefined;
+  /** Off unless `smtpUrlSecret` is set: then the API function sends mail (invitations, password resets). */
+  readonly mail: MailParameters | undefined;
+  /** `signup` (SIGNUP): `open` lets anyone sign up at /console, creating a tenant they own; `off`, by invitation only. */
+  readonly signup: 'off' | 'open';
+  /** `signupCredits` (SIGNUP_CREDITS): a signed-up tenant's opening credit grant. */
+  readonly signupCredits: number;
 }
 
 /** An existing Secrets Manager secret, as the operator named it. */
@@ -53,7 +59,21 @@ export interface PromptUpsamplerParameters {
   readonly apiKeySecret: SecretReference | undefined;
 }
 
-export const DEFAULT_PARAMETERS: Omit<KontextParameters, 'alarmEmail' | 'promptUpsampler'> = {
+/** The API function's mail (packages/settings, variables/console.ts and SMTP_URL_SECRET_ARN). */
+export interface MailParameters {
+  /**
+   * `smtpUrlSecret`: the name or complete ARN of a secret whose plain string is the SMTP URL,
+   * `smtp://user:password@host:587` or `smtps://…:465` (SMTP_URL_SECRET_ARN, read at cold start).
+   * The URL carries a password, so it never passes through CDK context: it stays out of cdk.json,
+   * the command line and the template. Only the API function's role is granted it: a secret under a
+   * customer-managed KMS key also needs kms:Decrypt granted to that role on the key.
+   */
+  readonly smtpUrlSecret: SecretReference;
+  /** `mailFrom` (MAIL_FROM), e.g. `Kontext <no-reply@example.com>`; unset, the function's own default. */
+  readonly from: string | undefined;
+}
+
+export const DEFAULT_PARAMETERS: Omit<KontextParameters, 'alarmEmail' | 'promptUpsampler' | 'mail'> = {
   stackName: 'Kontext',
   gpuInstanceType: 'g6e.xlarge',
   gpuMaxInstances: 2,
@@ -73,6 +93,8 @@ export const DEFAULT_PARAMETERS: Omit<KontextParameters, 'alarmEmail' | 'promptU
   api5xxRatePercent: 5,
   api5xxMinRequests: 20,
   logLevel: 'info',
+  signup: 'off',
+  signupCredits: 0,
 };
 
 /**
@@ -248,6 +270,41 @@ function readPromptUpsampler(context: ContextReader): PromptUpsamplerParameters 
   return { url, model, timeoutSeconds, allowPrivate, apiKeySecret };
 }
 
+/**
+ * An address as the mailer checks one (zod's email: dot-separated local part, a domain of labels
+ * ending in a two-letter-or-longer top level), so that a deploy never ends with an API function
+ * whose every cold start fails on its sender (`validateFrom` in packages/mailer).
+ */
+const MAIL_ADDRESS = "(?:[A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\\.)+[A-Za-z]{2,}";
+/** A display name: quoted, or without the characters that would split or quote it. */
+const MAIL_DISPLAY_NAME = '(?:[^"<>@,;\\\\]*|\\s*"[^"\\\\]*"\\s*)';
+/**
+ * A sender: one line of at most 320 characters (MAIL_FROM's limit) with no control characters,
+ * holding one address, alone or in angle brackets after a name. Stricter than the mailer, never looser.
+ */
+const MAIL_FROM = new RegExp(`^(?=[^\\x00-\\x1f\\x7f]{1,320}$)(?:${MAIL_DISPLAY_NAME}<${MAIL_ADDRESS}>|${MAIL_ADDRESS})$`);
+
+/**
+ * The API function's mail, off unless the SMTP URL's secret is set. A sender without a server is
+ * refused: it would change nothing, and the operator who set it expects mail.
+ */
+function readMail(context: ContextReader): MailParameters | undefined {
+  const smtpUrlSecret = readSecretReference(context, 'smtpUrlSecret');
+  const from = context.optionalString(
+    'mailFrom',
+    MAIL_FROM,
+    'a sender on one line of at most 320 characters, `Name <address>` or `address`, e.g. Kontext <no-reply@example.com>',
+  );
+  if (!context.has('smtpUrlSecret')) {
+    // An invalid sender was listed above already: one message per key.
+    if (from !== undefined) context.problems.push('mailFrom needs smtpUrlSecret: set the SMTP URL\'s secret too, or unset mailFrom');
+    return undefined;
+  }
+  // An invalid value was listed above; the synth fails then, so nothing is returned for it.
+  if (smtpUrlSecret === undefined) return undefined;
+  return { smtpUrlSecret, from };
+}
+
 const GPU_INSTANCE_TYPE = new RegExp(`^(${GPU_INSTANCE_FAMILIES.join('|')})\\.(\\d*xlarge|large|metal(-\\d+xl)?)$`);
 
 /** Reads and validates every parameter; throws one ParameterError naming each bad value. */
@@ -305,6 +362,9 @@ export function readKontextParameters(node: Node): KontextParameters {
     logLevel: context.string('logLevel', d.logLevel, /^(debug|info|warn|error)$/, 'debug, info, warn or error') as KontextParameters['logLevel'],
     alarmEmail: context.optionalString('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address'),
     promptUpsampler: readPromptUpsampler(context),
+    mail: readMail(context),
+    signup: context.string('signup', d.signup, /^(off|open)$/, 'off or open') as KontextParameters['signup'],
+    signupCredits: context.number('signupCredits', d.signupCredits, { min: 0, max: 1_000_000_000, integer: true }),
   };
   if (context.problems.length > 0) throw new ParameterError(context.problems);
   return parameters;

@@ -89,9 +89,17 @@ describe('alarms', () => {
 });
 
 describe('outputs', () => {
-  it('give the API URL, the admin token secret, the bucket, the weights URI and the alarm topic', () => {
+  it('give the API, console and execute-api URLs, the admin token secret, the bucket, the weights URI and the alarm topic', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(['AdminTokenSecretArn', 'AlarmTopicArn', 'ApiUrl', 'BucketName', 'ModelWeightsUri']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AdminTokenSecretArn',
+      'AlarmTopicArn',
+      'ApiUrl',
+      'BucketName',
+      'ConsoleUrl',
+      'ExecuteApiUrl',
+      'ModelWeightsUri',
+    ]);
     expect(outputs.AdminTokenSecretArn?.Value).toEqual({ Ref: logicalIdOf(stack.api.adminToken) });
     expect(outputs.ModelWeightsUri?.Value).toEqual({
       'Fn::Join': ['', ['s3://', { Ref: logicalIdOf(stack.storage.bucket) }, '/models/flux-kontext-dev/']],

@@ -77,10 +77,11 @@ describe('API', () => {
           ADMIN_TOKEN_SECRET_ARN: { Ref: logicalIdOf(stack.api.adminToken) },
           LOG_LEVEL: 'info',
           NODE_OPTIONS: '--enable-source-maps',
-          // From the API id alone: no reference to the stage or integration, so no cycle.
-          PUBLIC_BASE_URL: {
-            'Fn::Join': ['', ['https://', { Ref: logicalIdOf(stack.api.httpApi) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
-          },
+          // The distribution in front (same origin as the console); it needs only the API's id, so no cycle.
+          PUBLIC_BASE_URL: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdOf(stack.consoleSite.distribution), 'DomainName'] }]] },
+          ORIGIN_VERIFY_SECRET_ARN: { Ref: logicalIdOf(stack.consoleSite.originVerifySecret) },
+          SIGNUP: 'off',
+          SIGNUP_CREDITS: '0',
         },
       },
     });
@@ -118,6 +119,76 @@ describe('API', () => {
       'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack.storage.bucket), 'Arn'] }, '/tenants/*']],
     });
     expect(allowedActionsOf(template, stack.api.handler.role)).toContain('secretsmanager:GetSecretValue');
+  });
+});
+
+describe('API mail and sign-up', () => {
+  const MAIL = { smtpUrlSecret: 'kontext/smtp-url', mailFrom: 'Kontext <no-reply@example.com>' };
+
+  function apiVariables(other: { stack: KontextStack; template: Template }): Record<string, unknown> {
+    const resource = other.template.findResources('AWS::Lambda::Function')[logicalIdOf(other.stack.api.handler.function)];
+    return (resource?.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+  }
+
+  /** The roles (logical ids) whose inline policies name the SMTP URL's secret. */
+  function rolesReading(other: { template: Template }, secretName: string): string[] {
+    return Object.values(other.template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes(secretName))
+      .flatMap((policy) => (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref));
+  }
+
+  it('sends no mail and keeps sign-up closed when unset: no secret, no sender, no grant', () => {
+    const variables = apiVariables({ stack, template });
+    expect(variables.SMTP_URL_SECRET_ARN).toBeUndefined();
+    expect(variables.MAIL_FROM).toBeUndefined();
+    expect(variables).toMatchObject({ SIGNUP: 'off', SIGNUP_CREDITS: '0' });
+    expect(JSON.stringify(template.toJSON())).not.toContain('smtp');
+  });
+
+  it('leaves the template as it is with the blank values cdk.json holds', () => {
+    expect(synthesizeTestStack({ smtpUrlSecret: '', mailFrom: '' }).template.toJSON()).toEqual(template.toJSON());
+  });
+
+  describe('set, with the secret by name', () => {
+    let configured: { stack: KontextStack; template: Template };
+
+    beforeAll(() => {
+      configured = synthesizeTestStack({ ...MAIL, signup: 'open', signupCredits: '500' });
+    });
+
+    it('gives the API function the secret by ARN (never its value), the sender and sign-up', () => {
+      expect(apiVariables(configured)).toMatchObject({
+        SMTP_URL_SECRET_ARN: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:kontext/smtp-url'],
+          ],
+        },
+        MAIL_FROM: 'Kontext <no-reply@example.com>',
+        SIGNUP: 'open',
+        SIGNUP_CREDITS: '500',
+      });
+      expect(apiVariables(configured).SMTP_URL).toBeUndefined();
+    });
+
+    it('lets the API function read that secret, and no other role', () => {
+      const reads = allowStatementsOf(configured.template, configured.stack.api.handler.role).filter((statement) =>
+        JSON.stringify(statement.Resource).includes('kontext/smtp-url'),
+      );
+      expect(reads.flatMap((statement) => [statement.Action].flat())).toContain('secretsmanager:GetSecretValue');
+      // A name matches the secret's ARN only with the six-character suffix Secrets Manager appends.
+      expect(JSON.stringify(reads.map((statement) => statement.Resource))).toContain(':secret:kontext/smtp-url-??????');
+      expect(rolesReading(configured, 'kontext/smtp-url')).toEqual([logicalIdOf(configured.stack.api.handler.role)]);
+    });
+  });
+
+  it('takes the secret by complete ARN as given, the sender left to the function', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kontext/smtp-url-AbC123';
+    const other = synthesizeTestStack({ smtpUrlSecret: arn });
+    const variables = apiVariables(other);
+    expect(variables.SMTP_URL_SECRET_ARN).toBe(arn);
+    expect(variables.MAIL_FROM).toBeUndefined();
+    expect(rolesReading(other, arn)).toEqual([logicalIdOf(other.stack.api.handler.role)]);
   });
 });
 

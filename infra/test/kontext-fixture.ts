@@ -5,6 +5,7 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { IConstruct } from 'constructs';
 import { afterAll } from 'vitest';
 import { addKontextStack } from '../src/app.ts';
@@ -31,6 +32,7 @@ export function buildTestStack(context: Record<string, unknown> = {}): { app: Ap
   const stack = addKontextStack(app, {
     lambdaCode: { api: code, dispatcher: code, maintenance: code, migrate: code },
     workerImages: { gpu: image('gpu'), preview: image('preview') },
+    consoleAssets: s3deploy.Source.asset(join(FIXTURES, 'console')),
   });
   return { app, stack };
 }

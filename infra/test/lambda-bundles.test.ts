@@ -4,11 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertEntryPointsExist, buildLambdaBundles, type LambdaBundle, REPO_ROOT } from '../src/lambda-bundles.ts';
+import {
+  assertConsoleBuilt,
+  assertEntryPointsExist,
+  buildLambdaBundles,
+  CONSOLE_PAGE_FILES,
+  LAMBDA_BUNDLES,
+  type LambdaBundle,
+  REPO_ROOT,
+} from '../src/lambda-bundles.ts';
 
 // The bundler on small fixture entry points: ESM output with its map and metafile, sharp copied
 // (with its Linux x64 binaries and dependencies) only into the bundle that imports it, extra
-// directories copied, and missing entry points named.
+// directories copied (the console's page the way the API bundle gets it, from a fixture build),
+// and missing entry points and an unbuilt console named before anything is built.
 
 const FIXTURES = 'infra/test/fixtures/bundles';
 let outDir: string;
@@ -22,7 +31,10 @@ beforeAll(async () => {
       withSharp: { entry: `${FIXTURES}/uses-sharp.ts` },
       plain: {
         entry: `${FIXTURES}/plain.ts`,
-        copyDirectories: [{ from: `${FIXTURES}/data`, to: 'migrations' }],
+        copyDirectories: [
+          { from: `${FIXTURES}/data`, to: 'migrations' },
+          { ...CONSOLE_PAGE_FILES, from: `${FIXTURES}/console-dist` },
+        ],
         packageFiles: [{ package: 'swagger-ui-dist', to: 'swagger-ui' }],
       },
     },
@@ -48,7 +60,7 @@ describe('Lambda bundles', () => {
     expect(bytes).toBe(Buffer.byteLength(code));
     expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
     expect(existsSync(join(directory, 'index.mjs.map'))).toBe(true);
-    expect(readdirSync(directory).sort()).toEqual(['index.mjs', 'index.mjs.map', 'migrations', 'swagger-ui']);
+    expect(readdirSync(directory).sort()).toEqual(['console', 'index.mjs', 'index.mjs.map', 'migrations', 'swagger-ui']);
     expect(metafile).toBe(`${directory}.meta.json`);
     expect(JSON.parse(readFileSync(metafile, 'utf8'))).toHaveProperty('outputs');
   });
@@ -78,6 +90,46 @@ describe('Lambda bundles', () => {
     const files = readdirSync(join(bundle('plain').directory, 'swagger-ui'));
     expect(files).toEqual(expect.arrayContaining(['package.json', 'swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js']));
     expect(files.filter((file) => file.endsWith('.map') || file === 'node_modules')).toEqual([]);
+  });
+
+  it("copies the console's page and its other unhashed files, without assets/ or hidden files (the build stamp)", () => {
+    const directory = join(bundle('plain').directory, 'console');
+    expect(readdirSync(directory).sort()).toEqual(['favicon.svg', 'index.html']);
+    // As built: the API puts a fresh nonce in place of the placeholder in each response.
+    expect(readFileSync(join(directory, 'index.html'), 'utf8')).toBe(readFileSync(join(REPO_ROOT, FIXTURES, 'console-dist', 'index.html'), 'utf8'));
+  });
+
+  it("gives the API bundle Swagger UI's files and the built console's page, where the API function looks for them", () => {
+    expect(LAMBDA_BUNDLES.api.packageFiles).toEqual([{ package: 'swagger-ui-dist', to: 'swagger-ui' }]);
+    expect(LAMBDA_BUNDLES.api.copyDirectories).toEqual([CONSOLE_PAGE_FILES]);
+    expect(CONSOLE_PAGE_FILES).toMatchObject({ from: 'packages/console/dist', to: 'console', exclude: ['assets'], skipHidden: true });
+    // functions/api/src/lambda.ts reads both folders beside itself (new URL('./<to>/', import.meta.url)).
+    const lambdaSource = readFileSync(join(REPO_ROOT, LAMBDA_BUNDLES.api.entry), 'utf8');
+    expect(lambdaSource).toContain(`new URL('./${CONSOLE_PAGE_FILES.to}/', import.meta.url)`);
+    expect(lambdaSource).toContain("new URL('./swagger-ui/', import.meta.url)");
+    expect(Object.entries(LAMBDA_BUNDLES).filter(([, spec]) => spec.copyDirectories?.includes(CONSOLE_PAGE_FILES)).map(([name]) => name)).toEqual(['api']);
+  });
+
+  it('stops before building anything when the console is not built, with the command that builds it', async () => {
+    const missing = `${FIXTURES}/no-console-dist`;
+    const unbuiltOut = await mkdtemp(join(tmpdir(), 'kontext-bundles-unbuilt-'));
+    try {
+      const attempt = buildLambdaBundles({
+        outDir: unbuiltOut,
+        bundles: { api: { entry: `${FIXTURES}/plain.ts`, copyDirectories: [{ ...CONSOLE_PAGE_FILES, from: missing }] } },
+      });
+      let message = '';
+      try {
+        assertConsoleBuilt(join(REPO_ROOT, missing));
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain('Run `npm run build -w packages/console`');
+      await expect(attempt).rejects.toThrow(message);
+      expect(readdirSync(unbuiltOut)).toEqual([]);
+    } finally {
+      await rm(unbuiltOut, { recursive: true, force: true });
+    }
   });
 
   it('names every missing entry point before building anything', () => {

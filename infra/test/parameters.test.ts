@@ -22,7 +22,7 @@ function problemsOf(context: Record<string, unknown>): string[] {
 describe('parameters', () => {
   it('defaults to what cdk.json says, so the file documents the real defaults', () => {
     const fromCdkJson = read(cdkJsonContext());
-    expect(fromCdkJson).toEqual({ ...DEFAULT_PARAMETERS, alarmEmail: undefined, promptUpsampler: undefined });
+    expect(fromCdkJson).toEqual({ ...DEFAULT_PARAMETERS, alarmEmail: undefined, promptUpsampler: undefined, mail: undefined });
     expect(read({})).toEqual(fromCdkJson);
   });
 
@@ -208,6 +208,87 @@ describe('parameters', () => {
       }
       expect(thrown).toBeInstanceOf(ParameterError);
       expect((thrown as ParameterError).message).toContain('promptUpsamplerModel must be set with promptUpsamplerUrl');
+    });
+  });
+  describe('mail', () => {
+    const SECRET_EXPECTATION =
+      'the name of an existing Secrets Manager secret, or its complete ARN (with the six-character suffix); a name ending in a hyphen and six letters or digits needs the complete ARN';
+    const FROM_EXPECTATION = 'a sender on one line of at most 320 characters, `Name <address>` or `address`, e.g. Kontext <no-reply@example.com>';
+
+    it('is off unless the SMTP URL\'s secret is set, blank values included', () => {
+      expect(read({}).mail).toBeUndefined();
+      expect(read({ smtpUrlSecret: '', mailFrom: '' }).mail).toBeUndefined();
+    });
+
+    it('takes the secret by name, and leaves the sender to the function when unset', () => {
+      expect(read({ smtpUrlSecret: 'kontext/smtp-url' }).mail).toEqual({ smtpUrlSecret: { kind: 'name', name: 'kontext/smtp-url' }, from: undefined });
+    });
+
+    it('takes a complete secret ARN and a sender', () => {
+      const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kontext/smtp-url-AbC123';
+      expect(read({ smtpUrlSecret: arn, mailFrom: 'Kontext <no-reply@example.com>' }).mail).toEqual({
+        smtpUrlSecret: { kind: 'arn', arn },
+        from: 'Kontext <no-reply@example.com>',
+      });
+    });
+
+    it.each([
+      'no-reply@example.com',
+      '<no-reply@example.com>',
+      '"Doe, Jane" <jane.doe+kontext@mail.example.co.uk>',
+      "O'Brien (bot) <o.brien@example.com>",
+      `${'K'.repeat(290)} <no-reply@example.com>`,
+    ])('accepts %j as the sender', (mailFrom) => {
+      expect(problemsOf({ smtpUrlSecret: 'kontext/smtp-url', mailFrom })).toEqual([]);
+    });
+
+    it.each([
+      'Kontext',
+      'Kontext <no-reply@localhost>',
+      'Kontext <no-reply@example.com>\r\nBcc: everyone@example.com',
+      'Kontext\n<no-reply@example.com>',
+      'a@example.com, b@example.com',
+      'Kontext <a..b@example.com>',
+      `${'K'.repeat(300)} <no-reply@example.com>`,
+    ])('refuses %j as the sender', (mailFrom) => {
+      expect(problemsOf({ smtpUrlSecret: 'kontext/smtp-url', mailFrom })).toEqual([`mailFrom must be ${FROM_EXPECTATION}; got ${JSON.stringify(mailFrom)}`]);
+    });
+
+    it.each([
+      // Ends like the suffix Secrets Manager appends (a hyphen and six characters).
+      'kontext/smtp-secret',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kontext/smtp-url',
+      'smtp://user:password@smtp.example.com:587',
+    ])('refuses %j as the secret', (smtpUrlSecret) => {
+      expect(problemsOf({ smtpUrlSecret })).toEqual([`smtpUrlSecret must be ${SECRET_EXPECTATION}; got ${JSON.stringify(smtpUrlSecret)}`]);
+    });
+
+    it('refuses a sender without the secret, and names only the sender when it is invalid as well', () => {
+      expect(problemsOf({ mailFrom: 'Kontext <no-reply@example.com>' })).toEqual(["mailFrom needs smtpUrlSecret: set the SMTP URL's secret too, or unset mailFrom"]);
+      expect(problemsOf({ mailFrom: 'Kontext' })).toEqual([`mailFrom must be ${FROM_EXPECTATION}; got "Kontext"`]);
+    });
+  });
+
+  describe('sign-up', () => {
+    it('is off with no opening credits by default', () => {
+      expect(read({})).toMatchObject({ signup: 'off', signupCredits: 0 });
+    });
+
+    it('reads the strings `cdk -c key=value` passes', () => {
+      expect(read({ signup: 'open', signupCredits: '1000' })).toMatchObject({ signup: 'open', signupCredits: 1000 });
+      expect(read({ signup: 'off', signupCredits: 1_000_000_000 })).toMatchObject({ signup: 'off', signupCredits: 1_000_000_000 });
+    });
+
+    it('names each bad value once', () => {
+      expect(problemsOf({ signup: 'invite', signupCredits: '-1' })).toEqual([
+        'signup must be off or open; got "invite"',
+        'signupCredits must be an integer from 0 to 1000000000; got "-1"',
+      ]);
+      expect(problemsOf({ signup: true, signupCredits: 1.5 })).toEqual([
+        'signup must be off or open; got true',
+        'signupCredits must be an integer from 0 to 1000000000; got 1.5',
+      ]);
+      expect(problemsOf({ signupCredits: 1_000_000_001 })).toEqual(['signupCredits must be an integer from 0 to 1000000000; got 1000000001']);
     });
   });
 });

@@ -15,6 +15,7 @@ const PARTS = [
   { script: 'delivery.ts', name: 'delivery', sections: ['webhookLatency', 'dispatcherThroughput', 'lineageQuery'] },
   { script: 'cloud.ts', name: 'cloud', sections: ['sqsDispatchLatency', 'lambdas'] },
   { script: 'client.ts', name: 'client', sections: ['sdkWait', 'uploadMemory'] },
+  { script: 'console.ts', name: 'console', sections: ['pages', 'jobLogFirstPage', 'usageApi90DaysByModel', 'initialJavaScript'] },
 ] as const;
 
 function runPart(script: string, resultsDir: string): Promise<{ code: number | null; output: string }> {

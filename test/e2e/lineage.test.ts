@@ -350,6 +350,48 @@ describe('lineage on a running platform', { timeout: 120_000 }, () => {
     });
   });
 
+  describe('listing by API key', () => {
+    it('api_key_id lists the jobs of one key, with the other filters, and never another tenant’s', async () => {
+      const { api } = await newTenant(platform, 'Two keys');
+      const second = await api.request<{ id: string; key: string }>('POST', '/v1/keys', { json: { name: 'second' } });
+      expect(second.status, second.text).toBe(201);
+      const secondApi = api.withKey(second.body.key);
+      const keys = await api.request<{ data: { id: string; name: string }[] }>('GET', '/v1/keys');
+      const firstKeyId = keys.body.data.find((key) => key.id !== second.body.id)?.id;
+      expect(firstKeyId).toMatch(/^key_/);
+
+      const byFirst = [await submitOk(api, { prompt: 'first key, one' }), await submitOk(api, { prompt: 'first key, two' }, 'flux-kontext-pro')];
+      const bySecond = await submitOk(secondApi, { prompt: 'second key' });
+      for (const id of [...byFirst, bySecond]) await ready(api, id);
+
+      expect((await listJobs(api, { api_key_id: firstKeyId! })).data.map((job) => job.id)).toEqual([...byFirst].reverse());
+      expect((await listJobs(api, { api_key_id: second.body.id })).data.map((job) => job.id)).toEqual([bySecond]);
+      // With the other filters: both must hold.
+      expect((await listJobs(api, { api_key_id: firstKeyId!, model: 'flux-kontext-pro' })).data.map((job) => job.id)).toEqual([byFirst[1]]);
+      expect((await listJobs(api, { api_key_id: second.body.id, model: 'flux-kontext-pro' })).data).toEqual([]);
+      expect((await listJobs(api, { api_key_id: firstKeyId!, status: 'failed' })).data).toEqual([]);
+      // Pages of one: the same jobs, by cursor.
+      const firstPage = await listJobs(api, { api_key_id: firstKeyId!, limit: '1' });
+      expect(firstPage.data.map((job) => job.id)).toEqual([byFirst[1]]);
+      const nextPage = await listJobs(api, { api_key_id: firstKeyId!, limit: '1', cursor: firstPage.next_cursor! });
+      expect(nextPage.data.map((job) => job.id)).toEqual([byFirst[0]]);
+      expect(nextPage.next_cursor).toBeNull();
+
+      // A key of no job, an unknown id, and another tenant's key (with jobs of its own) match nothing.
+      const unused = await api.request<{ id: string }>('POST', '/v1/keys', { json: { name: 'unused' } });
+      expect((await listJobs(api, { api_key_id: unused.body.id })).data).toEqual([]);
+      expect((await listJobs(api, { api_key_id: newId('apiKey') })).data).toEqual([]);
+      const other = await platform.createTenantWithKey({ name: 'Other', limits: { requests_per_minute_per_key: 1_000_000 } });
+      await ready(other.api, await submitOk(other.api, { prompt: 'not yours' }));
+      expect((await listJobs(other.api, { api_key_id: other.keyId })).data).toHaveLength(1);
+      expect((await listJobs(api, { api_key_id: other.keyId })).data).toEqual([]);
+      // The parameter is documented and bounded like the others.
+      expectProblem(await api.request('GET', `/v1/jobs?api_key_id=${'k'.repeat(101)}`), 422);
+      const document = (await platform.api.request<{ paths: Record<string, { get: { parameters: { name: string; in: string }[] } }> }>('GET', '/openapi.json')).body;
+      expect(document.paths['/v1/jobs']!.get.parameters.map((parameter) => `${parameter.in}:${parameter.name}`)).toContain('query:api_key_id');
+    });
+  });
+
   describe('continuing an edit inherits the parent settings', () => {
     let receiver: WebhookReceiver;
 

@@ -75,6 +75,8 @@ async function fuzz(name: string, paths: string[], credentials: { apiKey?: strin
   // The whole report stays beside the run, for reading what a failure was.
   await mkdir(ARTIFACTS, { recursive: true });
   await writeFile(join(ARTIFACTS, `schemathesis-${name}.txt`), output);
+  // The server's side of any 500: its error log lines (request id, path, error; never secrets).
+  await writeFile(join(ARTIFACTS, `schemathesis-${name}-server-errors.txt`), platform.logs.filter((line) => line.includes('"level":"error"')).join('\n'));
   const counts = /(\d+) generated, (\d+) passed/.exec(output);
   return { exitCode, output, generated: Number(counts?.[1] ?? 0), passed: Number(counts?.[2] ?? 0) };
 }

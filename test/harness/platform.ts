@@ -48,6 +48,15 @@ export interface TestPlatformOptions {
     /** Off by default, as in production: a test server on loopback needs it on. */
     allowPrivateNetworks?: boolean;
   };
+  /** People and the console: sign-up, sign-in limits, the mail server (SIGNUP, SIGNUP_CREDITS, SIGN_IN_*, SMTP_URL). */
+  people?: {
+    signup?: 'off' | 'open';
+    signupCredits?: number;
+    signInFailureLimit?: number;
+    signInAddressFailureLimit?: number;
+    /** Unset: mail goes to the platform's outbox directory ($DATA_DIR/outbox). */
+    smtpUrl?: string;
+  };
   /**
    * How `api`, `admin` and `client()` reach the API: over the socket (default), or in process
    * through `app.request`. In process there is no client address (it reads `unknown`) and no
@@ -112,6 +121,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ADMIN_AUTH_FAILURE_LIMIT: String(options.adminAuthFailureLimit ?? 100_000),
     ...(options.corsOrigins ? { CORS_ORIGINS: options.corsOrigins.join(',') } : {}),
     ...(options.promptUpsampler ? promptUpsamplerEnvironment(options.promptUpsampler) : {}),
+    ...peopleEnvironment(options.people ?? {}),
   });
   const release = async () => {
     await database.drop();
@@ -163,6 +173,17 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       await platform.stop();
       await release();
     },
+  };
+}
+
+function peopleEnvironment(people: NonNullable<TestPlatformOptions['people']>): Record<string, string> {
+  return {
+    ...(people.signup ? { SIGNUP: people.signup } : {}),
+    ...(people.signupCredits !== undefined ? { SIGNUP_CREDITS: String(people.signupCredits) } : {}),
+    // Every test signs in from 127.0.0.1, many with wrong passwords on purpose: high unless a test is about the limit.
+    SIGN_IN_FAILURE_LIMIT: String(people.signInFailureLimit ?? 100_000),
+    SIGN_IN_ADDRESS_FAILURE_LIMIT: String(people.signInAddressFailureLimit ?? 100_000),
+    ...(people.smtpUrl ? { SMTP_URL: people.smtpUrl } : {}),
   };
 }
 

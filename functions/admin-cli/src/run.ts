@@ -15,6 +15,8 @@ Commands:
   tenants update <tenant-id> [limit options]
   credits add <tenant-id> --amount=<n> --reason <text>      (--amount=-50 removes credits)
   keys create <tenant-id> --name <name> [--mode live|test] [--scopes a,b]
+  users invite <tenant-id> --email <address> --role owner|admin|developer|billing|viewer [--expires-in-hours <n>]
+                                                          (mails the link; prints it too, as accept_url)
   usage [--tenant <tenant-id>] [--from <iso>] [--to <iso>] [--granularity hour|day] [--group-by model|key|status|mode|none]
 
 Limit options: --max-active-jobs <n> --requests-per-minute <n> --allowed-models <a,b|all> --retention-days <n>
@@ -38,6 +40,9 @@ const OPTIONS = {
   to: { type: 'string' },
   granularity: { type: 'string' },
   'group-by': { type: 'string' },
+  email: { type: 'string' },
+  role: { type: 'string' },
+  'expires-in-hours': { type: 'string' },
   'max-active-jobs': { type: 'string' },
   'requests-per-minute': { type: 'string' },
   'allowed-models': { type: 'string' },
@@ -123,6 +128,14 @@ export function toRequest(args: string[]): Request | 'help' {
           ...(values.scopes ? { scopes: values.scopes.split(',').map((s) => s.trim()) } : {}),
         },
       };
+    case 'users invite': {
+      const hours = integer(values['expires-in-hours'], 'expires-in-hours');
+      return {
+        method: 'POST',
+        path: `/admin/v1/tenants/${encodeURIComponent(required(target, 'the tenant id'))}/invitations`,
+        body: { email: required(values.email, '--email'), role: required(values.role, '--role'), ...(hours !== undefined ? { expires_in_hours: hours } : {}) },
+      };
+    }
     case 'usage': {
       const query = new URLSearchParams();
       if (values.tenant) query.set('tenant_id', values.tenant);

@@ -44,6 +44,28 @@ describe('the operator CLI', () => {
     expect(JSON.parse((await cli('usage', '--tenant', tenant.id, '--granularity', 'day')).output)).toMatchObject({ granularity: 'day' });
   });
 
+  it('invites a person as owner of a tenant; the printed link signs them in as its owner', async () => {
+    const tenant = JSON.parse((await cli('tenants', 'create', '--name', 'Invited Co')).output) as { id: string };
+    const invited = await cli('users', 'invite', tenant.id, '--email', 'Boss@Example.com', '--role', 'owner');
+    expect(invited.exitCode, invited.output).toBe(0);
+    const invitation = JSON.parse(invited.output) as { email: string; role: string; accept_url: string; email_sent: boolean };
+    // Addresses are kept lower-cased; no SMTP_URL here, so the mail went to the platform's outbox.
+    expect(invitation).toMatchObject({ email: 'boss@example.com', role: 'owner', email_sent: true });
+    const token = new URL(invitation.accept_url).hash.slice('#token='.length);
+    const accepted = await fetch(`${platform.url}/v1/invitations/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, password: 'correct horse battery' }),
+    });
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toMatchObject({ user: { email: 'boss@example.com' }, tenant: { id: tenant.id, role: 'owner' } });
+    expect(accepted.headers.get('set-cookie')).toMatch(/^kontext_session=ses_/);
+    expect(() => toRequest(['users', 'invite', tenant.id, '--email', 'x@example.com'])).toThrow(/--role is required/);
+    const refused = await cli('users', 'invite', tenant.id, '--email', 'x@example.com', '--role', 'emperor');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.output).toMatch(/^error 422/);
+  }, 60_000);
+
   it('reports refusals with the API problem detail and a non-zero exit', async () => {
     const tenant = JSON.parse((await cli('tenants', 'create', '--name', 'Poor', '--credits', '5')).output) as { id: string };
     const overdraw = await cli('credits', 'add', tenant.id, '--amount=-10', '--reason', 'oops');

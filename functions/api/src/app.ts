@@ -11,12 +11,20 @@ import { registerAccountRoutes } from './routes/account/index.ts';
 import { registerAdminRoutes } from './routes/admin/index.ts';
 import { registerAssetRoutes } from './routes/assets/index.ts';
 import { registerBlobRoutes } from './routes/blobs/index.ts';
+import { registerConsoleRoutes } from './routes/console/index.ts';
 import { registerDocsRoutes } from './routes/docs/index.ts';
 import { registerHealthRoutes } from './routes/health/index.ts';
 import { registerJobRoutes } from './routes/jobs/index.ts';
 import { registerKeyRoutes } from './routes/keys/index.ts';
 import { registerModelRoutes } from './routes/models/index.ts';
 import { registerWebhookRoutes } from './routes/webhooks/index.ts';
+import { registerAuditRoutes } from './routes/audit/index.ts';
+import { registerInvitationRoutes } from './routes/invitations/index.ts';
+import { registerMeRoutes } from './routes/me/index.ts';
+import { registerMemberRoutes } from './routes/members/index.ts';
+import { registerPasswordResetRoutes } from './routes/password-reset/index.ts';
+import { registerSessionRoutes } from './routes/session/index.ts';
+import { registerSignUpRoutes } from './routes/signup/index.ts';
 import { DATABASE_RETRY_AFTER_SECONDS, errorFields, isAdminApiEnabled, unavailableProblemOf } from '@kontext/services';
 import { allowedMethodsOf } from './allowed-methods.ts';
 import { validationProblem } from './validation.ts';
@@ -50,9 +58,17 @@ export function createApp(deps: ApiDependencies): ApiApp {
   registerWebhookRoutes(app, deps);
   registerAccountRoutes(app, deps);
   registerKeyRoutes(app, deps);
+  registerSessionRoutes(app, deps);
+  registerMeRoutes(app, deps);
+  registerPasswordResetRoutes(app, deps);
+  registerSignUpRoutes(app, deps);
+  registerMemberRoutes(app, deps);
+  registerInvitationRoutes(app, deps);
+  registerAuditRoutes(app, deps);
   if (deps.localBlobs) registerBlobRoutes(app, deps, deps.localBlobs.signer);
   // The operator API exists only where an admin token is configured.
   if (isAdminApiEnabled(deps.ctx)) registerAdminRoutes(app, deps);
+  registerConsoleRoutes(app, deps, deps.consoleDirectory);
   registerDocsRoutes(app, deps);
 
   const allowedMethods = allowedMethodsOf(app);
@@ -70,7 +86,13 @@ export function createApp(deps: ApiDependencies): ApiApp {
   });
 
   app.onError((error, c) => {
-    if (isProblemError(error)) return problemResponse(c, error, c.get('problemHeaders') ?? {});
+    if (isProblemError(error)) {
+      const headers = { ...(c.get('problemHeaders') ?? {}) };
+      // A refusal that says when to come back says it in Retry-After too.
+      const retryAfter = error.extensions.retry_after_seconds;
+      if (typeof retryAfter === 'number' && headers['retry-after'] === undefined) headers['retry-after'] = String(retryAfter);
+      return problemResponse(c, error, headers);
+    }
     if (error instanceof HTTPException) {
       if (error.status === 400) return problemResponse(c, new ProblemError('malformed_request', 'the request body is not valid JSON'));
       const kind = error.status === 413 ? 'payload_too_large' : error.status === 401 ? 'unauthorized' : 'malformed_request';

@@ -1,12 +1,14 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { AuthenticatedKey, ServiceContext } from '@kontext/services';
+import type { AuthenticatedPrincipal, AuthenticatedSession, ServiceContext } from '@kontext/services';
 import type { BlobUrlSigner } from '@kontext/storage';
 import type { GetConnInfo } from 'hono/conninfo';
 
 /** Per-request values set by middleware. */
 export interface ApiVariables {
   requestId: string;
-  auth: AuthenticatedKey;
+  auth: AuthenticatedPrincipal;
+  /** Set when the request came with the console's session cookie (not for API keys). */
+  session: AuthenticatedSession;
   /** Headers an error response must carry (Retry-After, RateLimit-*). */
   problemHeaders: Record<string, string>;
   /** The client's address as the server or the gateway saw it; `unknown` where none is known. */
@@ -37,6 +39,8 @@ export interface ApiDependencies {
   corsOrigins?: readonly string[];
   /** Where Swagger UI's files are; default the swagger-ui-dist package. */
   swaggerUiDirectory?: string;
+  /** Where the built console is (served at /console); default packages/console/dist of this checkout. */
+  consoleDirectory?: string;
   /**
    * The connection's remote address, from the runtime (Node's socket, or API Gateway's source IP
    * on Lambda). Forwarded-for headers are not trusted: a client could write any address there.

@@ -1,5 +1,6 @@
 import { connectDatabase } from '@kontext/db';
 import { PostgresQueue } from '@kontext/queue';
+import { createSmtpMailer } from '@kontext/mailer';
 import { createLogger, createServiceContext, environmentOrExit, platformSettingsOf, stopOnSignals } from '@kontext/services';
 import { EnvelopeSealer, KeyFileWrapper } from '@kontext/secrets';
 import { API_SERVER_SETTINGS, settingsSchema } from '@kontext/settings';
@@ -29,6 +30,8 @@ const ctx = createServiceContext({
   queueInJobDatabase: true,
   secrets: new EnvelopeSealer(await KeyFileWrapper.load(config.SECRET_KEYS_DIR)),
   log,
+  // Servers behind a load balancer share no disk for an outbox: mail needs SMTP_URL.
+  ...(config.SMTP_URL ? { mailer: createSmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM }) } : {}),
 });
 const app = createApp({
   ctx,

@@ -15,11 +15,11 @@ const SERVER_RESPONSES = {
   503: problem('The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds.', RETRY_AFTER),
 } as const;
 
-/** The error responses of every route that takes an API key. */
+/** The error responses of every route that takes an API key (or a console session). */
 export const COMMON_ERROR_RESPONSES = {
-  401: problem('Missing or invalid API key.'),
-  403: problem('The key lacks the scope this operation needs.'),
-  429: problem('Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers.'),
+  401: problem('Missing or invalid API key, or an ended console session.'),
+  403: problem("The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token."),
+  429: problem('Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers.'),
   ...SERVER_RESPONSES,
 } as const;
 
@@ -35,6 +35,13 @@ export const ADMIN_ERROR_RESPONSES = {
 /** The error responses of a route with no credential (signed downloads). */
 export const PUBLIC_ERROR_RESPONSES = SERVER_RESPONSES;
 
+/** The error responses of the sign-in routes, which take no credential but come from browsers. */
+export const SIGN_IN_ERROR_RESPONSES = {
+  403: problem('A browser request from another origin (a cross-site form), refused before anything is read.'),
+  429: problem('Too many failed attempts for this account or from this address; see Retry-After.', RETRY_AFTER),
+  ...SERVER_RESPONSES,
+} as const;
+
 export const SUBMIT_ERROR_RESPONSES = {
   400: problem('The body is not valid JSON, or not a well-formed multipart/form-data body (no boundary, no closing delimiter).'),
   402: problem('Not enough credits; `balance` and `price` say by how much.'),
@@ -49,7 +56,8 @@ export const SUBMIT_ERROR_RESPONSES = {
  * type (415); a path id can name nothing (404); a POST takes an Idempotency-Key, whose request may
  * still be running (409). Declared here once, so no route can forget one.
  */
-export function shapeResponses(config: RouteConfig) {
+export function shapeResponses(config: RouteConfig, options: { idempotency?: boolean } = {}) {
+  const idempotency = options.idempotency ?? config.method === 'post';
   const request = config.request;
   const hasBody = request?.body !== undefined;
   const hasInput = hasBody || request?.params !== undefined || request?.query !== undefined || config.method === 'post';
@@ -63,7 +71,7 @@ export function shapeResponses(config: RouteConfig) {
         }
       : {}),
     ...(request?.params !== undefined ? { 404: problem('Nothing with this id for this account.') } : {}),
-    ...(config.method === 'post' ? { 409: problem('A request with this Idempotency-Key is still running; retry when it has finished.') } : {}),
+    ...(idempotency ? { 409: problem('A request with this Idempotency-Key is still running; retry when it has finished.') } : {}),
   };
 }
 
@@ -97,4 +105,7 @@ export const JOB_LINKS = linksById({
 });
 
 /** Either header authenticates: `x-key` (BFL's) or `Authorization: Bearer`. */
-export const API_KEY_SECURITY: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }];
+export const API_KEY_SECURITY: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }, { sessionCookie: [] }];
+
+/** Account routes: a signed-in person only. */
+export const SESSION_SECURITY: Record<string, string[]>[] = [{ sessionCookie: [] }];

@@ -1,5 +1,5 @@
 import type { SubmitResponse } from '@kontext/core';
-import { awaitSubmittedJob, type AuthenticatedKey } from '@kontext/services';
+import { awaitSubmittedJob, type AuthenticatedPrincipal } from '@kontext/services';
 import type { Context } from 'hono';
 import type { ApiDependencies, ApiEnv } from './env.ts';
 
@@ -23,7 +23,7 @@ function preferredWaitSeconds(c: Context<ApiEnv>, deps: ApiDependencies): number
 async function answerAfterWait(
   c: Context<ApiEnv>,
   { ctx }: ApiDependencies,
-  auth: AuthenticatedKey,
+  auth: AuthenticatedPrincipal,
   response: SubmitResponse,
   waitSeconds: number,
 ): Promise<SubmitResponse> {
@@ -39,7 +39,7 @@ async function answerAfterWait(
 export async function answerSubmit(
   c: Context<ApiEnv>,
   deps: ApiDependencies,
-  auth: AuthenticatedKey,
+  auth: AuthenticatedPrincipal,
   response: SubmitResponse,
 ): Promise<SubmitResponse> {
   const waitSeconds = preferredWaitSeconds(c, deps);

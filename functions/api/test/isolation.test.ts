@@ -28,6 +28,7 @@ interface OpenApiSchema {
 }
 
 interface OpenApiOperation {
+  security?: Record<string, string[]>[];
   parameters?: OpenApiParameter[];
   requestBody?: { required?: boolean; content: Record<string, { schema: OpenApiSchema }> };
   responses: Record<string, unknown>;
@@ -38,7 +39,7 @@ interface OpenApiDocument {
   components: { schemas: Record<string, OpenApiSchema> };
 }
 
-type ResourceKind = 'job' | 'apiKey' | 'asset' | 'webhookEndpoint' | 'webhookDelivery';
+type ResourceKind = 'job' | 'apiKey' | 'asset' | 'webhookEndpoint' | 'webhookDelivery' | 'member' | 'invitation';
 
 /** Tenant A's resources of each kind a tenant route can name. */
 type Resources = Record<ResourceKind, string[]>;
@@ -62,6 +63,8 @@ const PATH_PARAMETER_KINDS: Record<string, ResourceKind> = {
   assets: 'asset',
   endpoints: 'webhookEndpoint',
   deliveries: 'webhookDelivery',
+  members: 'member',
+  invitations: 'invitation',
 };
 
 /** Required query parameters that name a resource, per path. */
@@ -71,7 +74,7 @@ const QUERY_RESOURCE_PARAMETERS: Record<string, Record<string, ResourceKind>> = 
 const REVEALING_QUERY_VALUES: Record<string, string> = { group_by: 'key' };
 
 /** Values for the required fields of a request body: the minimal valid body. */
-const MINIMAL_FIELD_VALUES: Record<string, unknown> = { prompt: 'isolation probe', name: 'isolation probe', url: 'http://127.0.0.1:9/probe' };
+const MINIMAL_FIELD_VALUES: Record<string, unknown> = { prompt: 'isolation probe', name: 'isolation probe', url: 'http://127.0.0.1:9/probe', email: 'probe@example.com', role: 'viewer' };
 
 /**
  * Operations not walked, each with why. /v1/blobs/{token} takes no API key: it is authorized by
@@ -79,6 +82,18 @@ const MINIMAL_FIELD_VALUES: Record<string, unknown> = { prompt: 'isolation probe
  * means nothing there; security.test.ts covers forged and expired signatures.
  */
 const SKIPPED_OPERATIONS = new Set(['GET /v1/blobs/{token}']);
+
+/**
+ * Operations an API key cannot use at all, so "another tenant's key" has nothing to aim: the
+ * sign-in routes take no credential (security []) and name nothing of a tenant's but a mailed
+ * token, and the account routes take only a session (a key gets 403 before anything is read).
+ * people-team.test.ts aims another tenant's session at every tenant route that names a resource,
+ * and at the account route that names one (DELETE /v1/me/sessions/{id}).
+ */
+function isKeylessOperation(operation: OpenApiOperation): boolean {
+  const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
+  return operation.security !== undefined && !schemes.includes('apiKey');
+}
 
 class UntargetableOperation extends Error {}
 
@@ -103,7 +118,7 @@ function planProbes(document: OpenApiDocument, resources: Resources): { probes: 
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method)) continue;
       const name = `${method.toUpperCase()} ${path}`;
-      if (SKIPPED_OPERATIONS.has(name)) {
+      if (SKIPPED_OPERATIONS.has(name) || isKeylessOperation(operation)) {
         skipped.push(name);
         continue;
       }
@@ -201,8 +216,32 @@ const CURRENT_TENANT_OPERATIONS = [
   'PATCH /v1/webhooks/endpoints/{id}',
   'DELETE /v1/webhooks/endpoints/{id}',
   'POST /v1/webhooks/endpoints/{id}/rotate-secret',
+  'POST /v1/webhooks/endpoints/{id}/test',
   'GET /v1/webhooks/deliveries',
   'POST /v1/webhooks/deliveries/{id}/redeliver',
+  'GET /v1/credits/ledger',
+  'GET /v1/members',
+  'PATCH /v1/members/{user_id}',
+  'DELETE /v1/members/{user_id}',
+  'GET /v1/invitations',
+  'POST /v1/invitations',
+  'DELETE /v1/invitations/{id}',
+  'GET /v1/audit-log',
+];
+
+/** The operations an API key cannot use, skipped by this walk (see isKeylessOperation). */
+const KEYLESS_OPERATIONS = [
+  'POST /v1/session',
+  'GET /v1/session',
+  'DELETE /v1/session',
+  'POST /v1/session/link',
+  'PUT /v1/session/tenant',
+  'POST /v1/me/password',
+  'GET /v1/me/sessions',
+  'DELETE /v1/me/sessions/{id}',
+  'POST /v1/password-reset',
+  'POST /v1/password-reset/complete',
+  'POST /v1/invitations/accept',
 ];
 
 interface PublicKey {
@@ -223,6 +262,9 @@ interface TenantA {
   assetIds: string[];
   endpointId: string;
   deliveryIds: string[];
+  memberIds: string[];
+  invitationId: string;
+  memberEmails: string[];
   keyPrefixes: string[];
   plaintextKeys: string[];
 }
@@ -268,6 +310,20 @@ async function createTenantA(platform: TestPlatform): Promise<TenantA> {
   expect(keys.body.data).toHaveLength(3);
   const deliveries = await withSql(platform.database.url, (sql) => sql<{ id: string }[]>`SELECT id FROM webhook_deliveries WHERE tenant_id = ${a.tenantId}`);
   expect(deliveries.length).toBeGreaterThanOrEqual(1);
+
+  // Two people (an owner and a viewer, joined by the operator's invitations) and a pending invitation.
+  const memberEmails = ['owner-a@example.com', 'viewer-a@example.com'];
+  for (const [index, email] of memberEmails.entries()) {
+    const invited = await platform.admin.request<{ accept_url: string }>('POST', `/admin/v1/tenants/${a.tenantId}/invitations`, { json: { email, role: index === 0 ? 'owner' : 'viewer' } });
+    expect(invited.status, invited.text).toBe(201);
+    const token = new URL(invited.body.accept_url).hash.replace('#token=', '');
+    const accepted = await platform.api.request('POST', '/v1/invitations/accept', { key: null, json: { token, password: 'a long enough password' } });
+    expect(accepted.status, accepted.text).toBe(200);
+  }
+  const pending = await a.api.request<{ id: string }>('POST', '/v1/invitations', { json: { email: 'pending-a@example.com', role: 'developer' } });
+  expect(pending.status, pending.text).toBe(201);
+  const members = await a.api.request<{ data: { user_id: string }[] }>('GET', '/v1/members');
+  expect(members.body.data).toHaveLength(2);
   return {
     tenantId: a.tenantId,
     api: a.api,
@@ -277,13 +333,16 @@ async function createTenantA(platform: TestPlatform): Promise<TenantA> {
     assetIds: assets.map((asset) => asset.id),
     endpointId: endpoint.body.id,
     deliveryIds: deliveries.map((delivery) => delivery.id),
+    memberIds: members.body.data.map((member) => member.user_id),
+    invitationId: pending.body.id,
+    memberEmails: [...memberEmails, 'pending-a@example.com'],
     keyPrefixes: keys.body.data.map((key) => key.prefix),
     plaintextKeys: [a.key, second.body.key],
   };
 }
 
 function identifiersOf(a: TenantA, keyIds: string[]): string[] {
-  return [a.tenantId, ...Object.values(a.jobs), ...keyIds, ...a.assetIds, a.endpointId, ...a.deliveryIds, ...a.keyPrefixes, ...a.plaintextKeys];
+  return [a.tenantId, ...Object.values(a.jobs), ...keyIds, ...a.assetIds, a.endpointId, ...a.deliveryIds, ...a.memberIds, a.invitationId, ...a.memberEmails, ...a.keyPrefixes, ...a.plaintextKeys];
 }
 
 async function snapshot(platform: TestPlatform, a: TenantA) {
@@ -297,7 +356,11 @@ async function snapshot(platform: TestPlatform, a: TenantA) {
       SELECT id, revoked_at, replaced_by_key_id FROM api_keys WHERE tenant_id = ${a.tenantId} ORDER BY id`,
   );
   const endpoints = await a.api.request<{ data: { id: string; url: string; status: string; secret_rotation_ends_at: string | null }[] }>('GET', '/v1/webhooks/endpoints');
+  const members = await a.api.request<{ data: unknown[] }>('GET', '/v1/members');
+  const invitations = await a.api.request<{ data: unknown[] }>('GET', '/v1/invitations');
   return {
+    members: members.body.data,
+    invitations: invitations.body.data,
     endpoints: endpoints.body.data,
     keys: keys.body.data.map(({ id, status, expires_at, replaced_by }) => ({ id, status, expires_at, replaced_by })),
     credits: credits.body,
@@ -311,7 +374,7 @@ function describeResponse(probe: Probe, response: ApiResponse): string {
 }
 
 describe('the walker', () => {
-  const resources: Resources = { job: ['job_A'], apiKey: ['key_A'], asset: ['ast_A'], webhookEndpoint: ['whe_A'], webhookDelivery: ['msg_A'] };
+  const resources: Resources = { job: ['job_A'], apiKey: ['key_A'], asset: ['ast_A'], webhookEndpoint: ['whe_A'], webhookDelivery: ['msg_A'], member: ['usr_A'], invitation: ['inv_A'] };
   const documentWith = (paths: OpenApiDocument['paths']): OpenApiDocument => ({ paths, components: { schemas: {} } });
 
   it('refuses an operation it does not know how to aim, so a new route cannot go unchecked', () => {
@@ -333,7 +396,7 @@ describe('the walker', () => {
   });
 
   it('aims a known operation at every resource of its kind', () => {
-    const { probes } = planProbes(documentWith({ '/v1/jobs/{id}/cancel': { post: { responses: {} } } }), { job: ['job_1', 'job_2'], apiKey: [], asset: [], webhookEndpoint: [], webhookDelivery: [] });
+    const { probes } = planProbes(documentWith({ '/v1/jobs/{id}/cancel': { post: { responses: {} } } }), { job: ['job_1', 'job_2'], apiKey: [], asset: [], webhookEndpoint: [], webhookDelivery: [], member: [], invitation: [] });
     expect(probes.map((probe) => probe.url)).toEqual(['/v1/jobs/job_1/cancel', '/v1/jobs/job_2/cancel']);
   });
 });
@@ -350,6 +413,8 @@ describe("another tenant's key against this tenant's resources", () => {
       asset: a.assetIds,
       webhookEndpoint: [a.endpointId],
       webhookDelivery: a.deliveryIds,
+      member: a.memberIds,
+      invitation: [a.invitationId],
     };
     expect(resources.apiKey).toHaveLength(3);
     const identifiers = identifiersOf(a, aKeyIds);
@@ -357,7 +422,7 @@ describe("another tenant's key against this tenant's resources", () => {
 
     const document = (await platform.api.request<OpenApiDocument>('GET', '/openapi.json', { key: null })).body;
     const { probes, operations, skipped } = planProbes(document, resources);
-    expect(skipped).toEqual(['GET /v1/blobs/{token}']);
+    expect(skipped.sort()).toEqual(['GET /v1/blobs/{token}', ...KEYLESS_OPERATIONS].sort());
 
     const walked = new Set<string>();
     for (const probe of probes) {

@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest';
-import type { ApiClient } from '../../../test/harness/api-client.ts';
+import type { ApiClient, ApiResponse } from '../../../test/harness/api-client.ts';
 import { test } from '../../../test/harness/fixtures.ts';
+import { joinTenant } from '../../../test/harness/people.ts';
 import type { TestPlatform } from '../../../test/harness/platform.ts';
 import { expectProblem } from '../../../test/harness/problems.ts';
 
@@ -18,6 +19,7 @@ interface Schema {
   anyOf?: Schema[];
 }
 interface Operation {
+  security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; required?: boolean; schema: Schema }[];
   requestBody?: { content: { 'application/json'?: { schema: Schema } } };
 }
@@ -38,6 +40,15 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   CreateTenantRequest: { name: 'Acme' },
   UpdateTenantRequest: { limits: {} },
   CreditAdjustmentRequest: { amount: 5, reason: 'goodwill' },
+  SignInRequest: { email: 'someone@example.com', password: 'a password' },
+  SignInWithLinkRequest: { token: `sgn_${'a'.repeat(43)}` },
+  SwitchTenantRequest: { tenant_id: 'ten_01JD3M5X0000000000000000' },
+  ChangePasswordRequest: { current_password: 'a password', new_password: 'a new long password' },
+  RequestPasswordReset: { email: 'someone@example.com' },
+  CompletePasswordReset: { token: `pwr_${'a'.repeat(43)}`, password: 'a new long password' },
+  UpdateMemberRequest: { role: 'viewer' },
+  CreateInvitationRequest: { email: 'someone@example.com', role: 'viewer' },
+  AcceptInvitationRequest: { token: `inv_${'a'.repeat(43)}`, password: 'a long enough password' },
 };
 
 test.override({ platformOptions: { workerLoops: 0 } });
@@ -79,8 +90,15 @@ function textInputs(doc: Document): { method: string; path: string; where: 'quer
   return inputs;
 }
 
-function clientFor(platform: TestPlatform, path: string): ApiClient {
-  return path.startsWith('/admin/') ? platform.admin : platform.api;
+interface Requester {
+  request(method: string, path: string, options: { json?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
+}
+
+/** The operator's token, a signed-in session for the account routes (which refuse keys), or the dev key. */
+async function clientFor(platform: TestPlatform, path: string, operation: Operation, session: () => Promise<Requester>): Promise<ApiClient | Requester> {
+  if (path.startsWith('/admin/')) return platform.admin;
+  const sessionOnly = JSON.stringify(operation.security) === JSON.stringify([{ sessionCookie: [] }]);
+  return sessionOnly ? session() : platform.api;
 }
 
 /** Query values that are valid for each operation's other required parameters. */
@@ -115,6 +133,12 @@ describe('a NUL character in any text a client sends', () => {
 
   it('is refused with a 422 naming the field, in every query, path, header and body', async ({ platform, doc }) => {
     const refusedWrongly: string[] = [];
+    let signedIn: Promise<Requester> | undefined;
+    const session = () =>
+      (signedIn ??= platform
+        .createTenantWithKey({ name: 'NUL probes' })
+        .then((tenant) => joinTenant(platform, tenant.tenantId, 'owner'))
+        .then((member) => member.browser));
     for (const input of textInputs(doc)) {
       const operation = doc.paths[input.path]![input.method]!;
       const withNul = 'a\u0000b';
@@ -127,7 +151,8 @@ describe('a NUL character in any text a client sends', () => {
       const body = bodySchema ? { ...VALID_BODIES[componentName(bodySchema)], ...(input.where === 'body' ? { [input.field]: withNul } : {}) } : undefined;
       // A header cannot carry NUL (or any control character) on the wire: a value outside its pattern stands in.
       const headers = input.where === 'header' ? { [input.field]: 'a b' } : undefined;
-      const response = await clientFor(platform, input.path).request(input.method.toUpperCase(), path, {
+      const client = await clientFor(platform, input.path, operation, session);
+      const response = await client.request(input.method.toUpperCase(), path, {
         ...(body ? { json: body } : {}),
         ...(headers ? { headers } : {}),
       });

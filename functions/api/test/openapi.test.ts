@@ -41,18 +41,35 @@ describe('the contract is generated from the route definitions', () => {
         '/v1/webhooks/endpoints',
         '/v1/webhooks/endpoints/{id}',
         '/v1/webhooks/endpoints/{id}/rotate-secret',
+        '/v1/webhooks/endpoints/{id}/test',
         '/v1/webhooks/deliveries',
         '/v1/webhooks/deliveries/{id}/redeliver',
+        '/v1/credits/ledger',
+        '/v1/session',
+        '/v1/session/link',
+        '/v1/session/tenant',
+        '/v1/me/password',
+        '/v1/me/sessions',
+        '/v1/me/sessions/{id}',
+        '/v1/password-reset',
+        '/v1/password-reset/complete',
+        '/v1/members',
+        '/v1/members/{user_id}',
+        '/v1/invitations',
+        '/v1/invitations/accept',
+        '/v1/invitations/{id}',
+        '/v1/audit-log',
         '/admin/v1/tenants',
         '/admin/v1/tenants/{id}',
         '/admin/v1/tenants/{id}/credits',
         '/admin/v1/tenants/{id}/keys',
+        '/admin/v1/tenants/{id}/invitations',
         '/admin/v1/usage',
       ].sort(),
     );
     for (const model of ['dev', 'pro', 'max']) {
       const submit = doc.paths[`/v1/flux-kontext-${model}`]?.post;
-      expect(submit?.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
+      expect(submit?.security).toEqual([{ apiKey: [] }, { bearer: [] }, { sessionCookie: [] }]);
       expect(Object.keys(submit?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '402', '403', '413', '415', '422', '429']));
     }
     // Each model's submit body states that model's own step and image limits.
@@ -63,11 +80,16 @@ describe('the contract is generated from the route definitions', () => {
       apiKey: { type: 'apiKey', in: 'header', name: 'x-key' },
       bearer: { type: 'http', scheme: 'bearer' },
       adminToken: { type: 'http', scheme: 'bearer' },
+      sessionCookie: { type: 'apiKey', in: 'cookie', name: '__Host-kontext_session' },
     });
-    // Every POST takes an Idempotency-Key.
-    for (const operations of Object.values(doc.paths)) {
-      const post = operations.post as { parameters?: { name: string; in: string }[] } | undefined;
-      if (post) expect(post.parameters).toContainEqual(expect.objectContaining({ name: 'idempotency-key', in: 'header' }));
+    // Every POST made with a key or the admin token takes an Idempotency-Key; the sign-in and
+    // account routes do not, since replaying their answer would hand out a session.
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      const post = operations.post as { parameters?: { name: string; in: string }[]; security?: Record<string, string[]>[] } | undefined;
+      if (!post) continue;
+      const signInOrAccount = post.security?.length === 0 || JSON.stringify(post.security) === JSON.stringify([{ sessionCookie: [] }]);
+      if (signInOrAccount) expect(post.parameters ?? [], path).not.toContainEqual(expect.objectContaining({ name: 'idempotency-key' }));
+      else expect(post.parameters, path).toContainEqual(expect.objectContaining({ name: 'idempotency-key', in: 'header' }));
     }
     for (const [path, operations] of Object.entries(doc.paths)) {
       if (!path.startsWith('/admin/')) continue;

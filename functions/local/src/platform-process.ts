@@ -1,7 +1,8 @@
 import { relative } from 'node:path';
+import { ensureConsoleBuilt } from '@kontext/console/build';
 import { errorFields } from '@kontext/services';
 import { loadLocalConfig } from './config.ts';
-import { ADMIN_TOKEN_FILE, DEV_API_KEY_FILE } from './dev-credentials.ts';
+import { ADMIN_TOKEN_FILE, CONSOLE_SIGN_IN_URL_FILE, DEV_API_KEY_FILE } from './dev-credentials.ts';
 import { startLocalPlatform, type LocalPlatform } from './platform.ts';
 
 // The platform process that `npm start`'s supervisor (main.ts) runs in its own process group.
@@ -43,6 +44,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 try {
+  // The console is built from its sources when they changed since the last build (seconds), else
+  // left as it is (milliseconds): the API serves packages/console/dist at /console.
+  const consoleBuild = await ensureConsoleBuilt({ log: (message) => process.stdout.write(`${message}\n`) });
+  if (consoleBuild.built) process.stdout.write(`Console built in ${Math.round(consoleBuild.ms)} ms.\n`);
   platform = await startLocalPlatform({ config });
 } catch (error) {
   process.stderr.write(`The platform could not start: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -59,6 +64,7 @@ const lines = [
   `  API        ${platform.publicBaseUrl}`,
   `  Docs       ${platform.publicBaseUrl}/docs`,
   `  Dev key    ${platform.devApiKey}   (saved in ${show(`${config.dataDir}/${DEV_API_KEY_FILE}`)})`,
+  `  Console    ${platform.consoleSignInUrl}   (one-time sign-in as the owner; saved in ${show(`${config.dataDir}/${CONSOLE_SIGN_IN_URL_FILE}`)})`,
   config.ADMIN_TOKEN
     ? '  Admin      operator API at /admin/v1 (token from ADMIN_TOKEN)'
     : `  Admin      ${platform.adminToken}   (operator API at /admin/v1; saved in ${show(`${config.dataDir}/${ADMIN_TOKEN_FILE}`)})`,

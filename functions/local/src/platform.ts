@@ -19,7 +19,8 @@ import {
 import { EnvelopeSealer, KeyFileWrapper } from '@kontext/secrets';
 import { BlobUrlSigner, FilesystemBlobStore } from '@kontext/storage';
 import type { LocalConfig } from './config.ts';
-import { ensureAdminToken, ensureDevCredentials } from './dev-credentials.ts';
+import { ensureAdminToken, ensureDevCredentials, ensureDevOwner } from './dev-credentials.ts';
+import { createMailer } from '@kontext/mailer';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres.ts';
 import { findFreePort } from './free-port.ts';
 import { readOrCreateSecret } from './secret-file.ts';
@@ -43,6 +44,8 @@ export interface LocalPlatform {
   url: string;
   publicBaseUrl: string;
   devApiKey: string;
+  /** A one-time link that signs the local owner in to the console (fresh at each start). */
+  consoleSignInUrl: string;
   adminToken: string;
   databaseUrl: string;
   embeddedDatabase: boolean;
@@ -100,7 +103,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const port = config.PORT === 0 ? await findFreePort() : config.PORT;
     const publicBaseUrl = config.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://localhost:${port}`;
     const signer = new BlobUrlSigner(await readOrCreateSecret(join(config.dataDir, 'url-signing-secret')), publicBaseUrl);
+    // Mail through SMTP_URL, else into $DATA_DIR/outbox with each link in the log.
+    const mailer = createMailer({
+      smtpUrl: config.SMTP_URL,
+      from: config.MAIL_FROM,
+      outboxDirectory: join(config.dataDir, 'outbox'),
+      log: (message, fields) => log.info(message, logFieldsOf(fields)),
+    });
+    onStop('mailer', () => mailer.close());
     const ctx = createServiceContext({
+      mailer,
       db: database.db,
       // Rate-limit and last-use writes share the queue's asynchronous-commit pool.
       counters: queueDatabase.db,
@@ -120,6 +132,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     onStop('job events', () => ctx.jobEvents.close());
 
     const dev = await ensureDevCredentials(ctx, config.dataDir);
+    const devOwner = await ensureDevOwner(ctx, config.dataDir, dev.tenantId);
 
     const engine = new PreviewEngine({ stepDelayMs: config.PREVIEW_STEP_DELAY_MS });
     await engine.start();
@@ -172,6 +185,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       url: server.url,
       publicBaseUrl,
       devApiKey: dev.key,
+      consoleSignInUrl: devOwner.signInUrl,
       adminToken,
       databaseUrl,
       embeddedDatabase: embedded !== undefined,
@@ -204,4 +218,14 @@ function startSweeper(ctx: ServiceContext, intervalMs: number): { stop: () => Pr
       await running;
     },
   };
+}
+
+/** The mailer's log fields as the logger takes them: scalars as they are, anything else as text. */
+function logFieldsOf(fields: Record<string, unknown>): Record<string, string | number | boolean | null | undefined> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, value]) => [
+      name,
+      value === null || value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : String(value),
+    ]),
+  );
 }

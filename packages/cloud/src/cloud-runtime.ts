@@ -8,6 +8,8 @@ import { kmsClient, s3Client, secretsManagerClient, sqsClient } from './aws-clie
 import { resolveDatabaseUrl } from './database-url.ts';
 import type { CloudEnvironment } from './environment.ts';
 
+type Mailer = NonNullable<ServiceContextOptions['mailer']>;
+
 export interface CloudRuntimeOptions {
   /** Shown in logs and pg_stat_activity: api, dispatcher, maintenance, worker. */
   service: string;
@@ -16,6 +18,12 @@ export interface CloudRuntimeOptions {
   /** Listening needs a session of its own; behind RDS Proxy the Lambdas poll instead. */
   jobEventSignals?: ServiceContextOptions['jobEventSignals'];
   log?: Logger;
+  /**
+   * Where this process sends mail (the API: invitations, password resets); none by default. Or a
+   * function that reads what the mailer needs (an SMTP URL's secret) from Secrets Manager first,
+   * and gives none when there is nothing to send through.
+   */
+  mailer?: Mailer | ((secrets: SecretsManagerClient) => Promise<Mailer | undefined>);
 }
 
 export interface CloudRuntime {
@@ -49,6 +57,7 @@ export async function openCloudRuntime(env: CloudEnvironment, options: CloudRunt
   const sqs = sqsClient(env);
   const queue = new SqsQueue({ client: sqs, namePrefix: env.QUEUE_NAME_PREFIX });
   const settings = typeof options.settings === 'function' ? await options.settings(secrets()) : (options.settings ?? {});
+  const mailer = typeof options.mailer === 'function' ? await options.mailer(secrets()) : options.mailer;
   const kms = env.SECRETS_KMS_KEY_ID ? kmsClient(env) : undefined;
   const ctx = createServiceContext({
     db: database.db,
@@ -59,6 +68,7 @@ export async function openCloudRuntime(env: CloudEnvironment, options: CloudRunt
     // SQS is outside the database: jobs go through the outbox, webhook deliveries are relayed.
     queueInJobDatabase: false,
     ...(options.jobEventSignals ? { jobEventSignals: options.jobEventSignals } : {}),
+    ...(mailer ? { mailer } : {}),
     // Webhook secrets are sealed under the stack's KMS key.
     ...(kms && env.SECRETS_KMS_KEY_ID ? { secrets: new EnvelopeSealer(new KmsKeyWrapper(kms, env.SECRETS_KMS_KEY_ID)) } : {}),
   });
@@ -67,6 +77,7 @@ export async function openCloudRuntime(env: CloudEnvironment, options: CloudRunt
     log,
     close: async () => {
       await ctx.jobEvents.close();
+      await mailer?.close();
       await queue.close();
       await database.close();
       s3.destroy();

@@ -15,6 +15,11 @@ export const ID_PREFIXES = {
   worker: 'wrk',
   webhookEndpoint: 'whe',
   webhookMessage: 'msg',
+  user: 'usr',
+  session: 'ses',
+  invitation: 'inv',
+  userToken: 'tok',
+  auditEntry: 'aud',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -14,3 +14,4 @@ export * from './platform-contract.ts';
 export * from './lineage-contract.ts';
 export * from './webhooks-contract.ts';
 export * from './sleep.ts';
+export * from './people.ts';

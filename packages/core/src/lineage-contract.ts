@@ -99,6 +99,9 @@ export const JobListQuerySchema = z.object({
   root: text({ max: 100 })
     .optional()
     .describe('Only jobs whose lineage root is this job id (every job reports its root_job_id); the root itself is included.'),
+  api_key_id: text({ max: 100 })
+    .optional()
+    .describe("Only jobs submitted with this API key (its id, `key_…`, as GET /v1/keys lists it); a rotated key's successor is another key. An id of no key of this tenant matches nothing."),
 });
 
 interface LineageNode {

@@ -40,7 +40,7 @@ export const CreatedApiKeySchema = ApiKeySchema.extend({
 export const CreateApiKeyRequestSchema = z
   .strictObject({
     name: trimmedText({ max: 100 }).describe('Shown in key listings; surrounding blanks are removed.'),
-    scopes: z.array(ApiKeyScopeSchema).min(1).max(10).optional().describe('Defaults to every scope but keys:write.'),
+    scopes: z.array(ApiKeyScopeSchema).min(1).max(20).optional().describe('Defaults to every scope but keys:write, members:read, members:write and audit:read.'),
     mode: z.enum(API_KEY_MODES).default('live').describe('test keys run on the preview engine and cost nothing.'),
   })
   .meta({ id: 'CreateApiKeyRequest' });

@@ -11,12 +11,18 @@ export const API_KEY_SCOPES = [
   'webhooks:read',
   'webhooks:write',
   'keys:write',
+  'members:read',
+  'members:write',
+  'audit:read',
 ] as const;
 export const ApiKeyScopeSchema = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof ApiKeyScopeSchema>;
 
-/** What a new key gets unless the creator says otherwise: everything but managing keys. */
-export const DEFAULT_API_KEY_SCOPES: ApiKeyScope[] = API_KEY_SCOPES.filter((scope) => scope !== 'keys:write');
+/** Scopes that manage who may do what: never on a key unless its creator asks for them. */
+const ADMINISTRATIVE_SCOPES: readonly ApiKeyScope[] = ['keys:write', 'members:read', 'members:write', 'audit:read'];
+
+/** What a new key gets unless the creator says otherwise: everything but managing keys, people and the audit log. */
+export const DEFAULT_API_KEY_SCOPES: ApiKeyScope[] = API_KEY_SCOPES.filter((scope) => !ADMINISTRATIVE_SCOPES.includes(scope));
 
 export const TenantLimitsSchema = z
   .strictObject({

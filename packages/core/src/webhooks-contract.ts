@@ -7,9 +7,30 @@ import { httpUrl, integerParameter, text } from './text.ts';
 // every delivery and attempt. Deliveries are signed per Standard Webhooks.
 
 
+/** The events an endpoint can subscribe to: a job's. */
 export const WEBHOOK_EVENTS = ['job.started', 'job.succeeded', 'job.failed', 'job.moderated', 'job.canceled'] as const;
 export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS);
 export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
+
+/**
+ * A test event, sent to one endpoint when asked (`POST /v1/webhooks/endpoints/{id}/test`), never
+ * subscribed to: it is about no job. Its body is `{type, timestamp, data: {endpoint_id, message}}`.
+ */
+export const WEBHOOK_TEST_EVENT = 'webhook.test';
+
+/** What a delivery can carry: the subscribable events, and the test event. */
+export const WEBHOOK_DELIVERY_EVENTS = [...WEBHOOK_EVENTS, WEBHOOK_TEST_EVENT] as const;
+export const WebhookDeliveryEventSchema = z.enum(WEBHOOK_DELIVERY_EVENTS);
+export type WebhookDeliveryEvent = z.infer<typeof WebhookDeliveryEventSchema>;
+
+/** The `data` of a test event's body, as stored with its delivery (so every attempt sends the same body). */
+export const WebhookTestEventDataSchema = z.object({ endpoint_id: z.string(), message: z.string() });
+export type WebhookTestEventData = z.infer<typeof WebhookTestEventDataSchema>;
+
+export const WEBHOOK_TEST_MESSAGE = 'A test event from the Kontext console or API; no job is involved.';
+
+/** Test deliveries that may be pending for one endpoint at once; one more is refused with 429. */
+export const MAX_PENDING_TEST_DELIVERIES = 10;
 
 /**
  * The event a job's move to each terminal status sends (`job.started` is sent on the first claim).
@@ -61,7 +82,10 @@ export const UpdateWebhookEndpointRequestSchema = z
     url: endpointUrl.optional(),
     events: z.array(WebhookEventSchema).min(1).max(WEBHOOK_EVENTS.length).optional(),
     description: text({ max: 500 }).optional(),
-    enabled: z.literal(true).optional().describe('Re-enable an endpoint that was disabled (e.g. after it answered 410).'),
+    enabled: z
+      .boolean()
+      .optional()
+      .describe('false: stop delivering to the endpoint (its pending deliveries fail); true: re-enable an endpoint that was disabled (by hand, or after it answered 410).'),
   })
   .meta({ id: 'UpdateWebhookEndpointRequest' });
 
@@ -93,10 +117,13 @@ export const WebhookAttemptSchema = z
 export const WebhookDeliverySchema = z
   .object({
     id: z.string().describe('The webhook-id header: the same on every attempt of this message.'),
-    job_id: z.string(),
+    job_id: z.string().nullable().describe('The job the event is about; null for a test event (webhook.test).'),
     endpoint_id: z.string().nullable().describe("Null for a request's own webhook_url."),
     url: z.string(),
-    event_type: WebhookEventSchema,
+    event_type: WebhookDeliveryEventSchema.describe(
+      'A job event an endpoint subscribes to, or webhook.test: a test event sent on request (POST /v1/webhooks/endpoints/{id}/test), ' +
+        'never subscribed to, whose body is {"type":"webhook.test","timestamp":"<ISO 8601>","data":{"endpoint_id":"whe_…","message":"…"}}.',
+    ),
     status: z.enum(['pending', 'succeeded', 'failed']),
     attempts: z.number().int(),
     next_attempt_at: IsoTimeSchema.nullable(),
@@ -113,7 +140,7 @@ export const WebhookDeliveryListSchema = z
   .meta({ id: 'WebhookDeliveryList' });
 
 export const WebhookDeliveryQuerySchema = z.object({
-  job_id: text({ max: 100 }).optional(),
+  job_id: text({ max: 100 }).optional().describe('Only the deliveries about this job (test events are about none).'),
   endpoint_id: text({ max: 100 }).optional(),
   outcome: z.enum(['pending', 'succeeded', 'failed']).optional(),
   cursor: text({ max: 100 }).optional().describe('next_cursor of the previous page.'),

@@ -34,6 +34,11 @@ describe('id format', () => {
       worker: 'wrk',
       webhookEndpoint: 'whe',
       webhookMessage: 'msg',
+      user: 'usr',
+      session: 'ses',
+      invitation: 'inv',
+      userToken: 'tok',
+      auditEntry: 'aud',
     });
   });
 

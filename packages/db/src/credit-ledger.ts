@@ -1,4 +1,7 @@
 import type postgres from 'postgres';
+import { and, desc, eq, lt } from 'drizzle-orm';
+import type { Executor } from './client.ts';
+import { creditLedger } from './schema.ts';
 
 // Every entry of `credit_ledger` is written here, one function per kind, so "the balance is the sum
 // of the ledger" has one writer to check. Each function returns a statement to run as a CTE of the
@@ -48,4 +51,25 @@ export function reserveEntry(sql: SqlClient, entry: { tenants: string; jobs: str
     INSERT INTO credit_ledger (tenant_id, job_id, kind, amount, balance_after, reason)
     SELECT t.id, j.id, 'reserve', -${entry.cost}::bigint, t.credits_available, 'job submitted'
     FROM ${sql(entry.jobs)} j, ${sql(entry.tenants)} t WHERE ${entry.cost}::bigint > 0`;
+}
+
+/** A tenant's ledger, newest first, before the cursor (an entry id). Each entry carries the balance it left. */
+export async function listLedgerEntries(
+  exec: Executor,
+  tenantId: string,
+  options: { jobId?: string | undefined; kind?: LedgerEntryKind | undefined; beforeId?: number | undefined; limit: number },
+): Promise<(typeof creditLedger.$inferSelect)[]> {
+  return exec
+    .select()
+    .from(creditLedger)
+    .where(
+      and(
+        eq(creditLedger.tenantId, tenantId),
+        options.jobId ? eq(creditLedger.jobId, options.jobId) : undefined,
+        options.kind ? eq(creditLedger.kind, options.kind) : undefined,
+        options.beforeId !== undefined ? lt(creditLedger.id, options.beforeId) : undefined,
+      ),
+    )
+    .orderBy(desc(creditLedger.id))
+    .limit(options.limit);
 }

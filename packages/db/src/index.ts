@@ -19,3 +19,8 @@ export * from './admin-auth.ts';
 export * from './job-transitions.ts';
 export * from './trigger-payloads.ts';
 export * from './credit-ledger.ts';
+export * from './people.ts';
+export * from './sessions.ts';
+export * from './invitations.ts';
+export * from './audit-log.ts';
+export * from './sign-in-failures.ts';

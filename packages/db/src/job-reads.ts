@@ -138,6 +138,8 @@ export interface JobListFilter {
   createdAfter?: Date | undefined;
   createdBefore?: Date | undefined;
   rootJobId?: string | undefined;
+  /** Only jobs submitted with this API key. */
+  apiKeyId?: string | undefined;
   limit: number;
 }
 
@@ -156,6 +158,7 @@ export async function listTenantJobs(exec: Executor, filter: JobListFilter): Pro
         filter.createdAfter ? gte(jobs.createdAt, filter.createdAfter) : undefined,
         filter.createdBefore ? lt(jobs.createdAt, filter.createdBefore) : undefined,
         filter.rootJobId ? eq(jobs.rootJobId, filter.rootJobId) : undefined,
+        filter.apiKeyId ? eq(jobs.apiKeyId, filter.apiKeyId) : undefined,
       ),
     )
     .orderBy(desc(jobs.id))

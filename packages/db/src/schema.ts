@@ -16,7 +16,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { JOB_STATUSES, PROMPT_UPSAMPLING_OUTCOMES, USAGE_HISTOGRAM_BUCKETS } from '@kontext/core';
+import { AUDIT_ACTIONS, JOB_STATUSES, MEMBER_ROLES, PROMPT_UPSAMPLING_OUTCOMES, USAGE_HISTOGRAM_BUCKETS } from '@kontext/core';
 
 // The schema is the source of truth for tenants, keys, jobs, assets, lineage, credits and usage.
 // Migrations are generated from this file by drizzle-kit and checked in (packages/db/migrations);
@@ -34,6 +34,10 @@ export const apiKeyMode = pgEnum('api_key_mode', ['live', 'test']);
 export const ledgerEntryKind = pgEnum('ledger_entry_kind', ['grant', 'reserve', 'settle', 'refund']);
 export const usageGranularity = pgEnum('usage_granularity', ['hour', 'day']);
 export const promptUpsampling = pgEnum('prompt_upsampling', PROMPT_UPSAMPLING_OUTCOMES);
+export const memberRole = pgEnum('member_role', MEMBER_ROLES);
+export const userTokenPurpose = pgEnum('user_token_purpose', ['password_reset', 'sign_in_link']);
+export const auditAction = pgEnum('audit_action', AUDIT_ACTIONS);
+export const auditActorKind = pgEnum('audit_actor_kind', ['user', 'api_key', 'operator', 'anonymous']);
 
 /**
  * A tenant with its money and limits on one row: admission (credits and active-job slots) is one
@@ -327,10 +331,9 @@ export const usageRollups = pgTable(
 );
 
 /** Per-key rate limit state (GCRA: the theoretical arrival time of the next request). */
-export const apiKeyRateLimits = pgTable('api_key_rate_limits', {
-  apiKeyId: text('api_key_id')
-    .primaryKey()
-    .references(() => apiKeys.id),
+export const credentialRateLimits = pgTable('credential_rate_limits', {
+  /** The API key's or console session's id: each credential has its own allowance. */
+  credentialId: text('credential_id').primaryKey(),
   theoreticalArrival: timestamp('theoretical_arrival', { withTimezone: true, mode: 'date' }).notNull(),
 });
 
@@ -385,21 +388,25 @@ export const webhookEndpoints = pgTable(
 );
 
 /**
- * One webhook message to one target. Written in the transaction that changes the job (an outbox);
- * the dispatcher claims due rows, delivers, and records each attempt. `id` is the webhook-id,
- * the same on every attempt.
+ * One webhook message to one target. Written in the transaction that changes the job (an outbox),
+ * or by a request for a test event; the dispatcher claims due rows, delivers, and records each
+ * attempt. `id` is the webhook-id, the same on every attempt.
  */
 export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
     id: text('id').primaryKey(),
     tenantId: text('tenant_id').notNull(),
-    jobId: text('job_id').notNull(),
+    /** The job the event is about; null exactly for a test event (`webhook.test`), which is about none. */
+    jobId: text('job_id'),
     /** Null for a per-request webhook (the job's own webhook_url and webhook_secret). */
     endpointId: text('endpoint_id'),
     url: text('url').notNull(),
     eventType: text('event_type').notNull(),
-    /** The job as it was when the event happened (status, progress, error); rendered at send time. */
+    /**
+     * The job as it was when the event happened (status, progress, error), rendered at send time;
+     * for a test event, its body's `data`.
+     */
     snapshot: jsonb('snapshot').notNull(),
     status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
@@ -421,6 +428,11 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
     index('webhook_deliveries_tenant_idx').on(t.tenantId, t.id),
     index('webhook_deliveries_job_idx').on(t.jobId),
+    // What bounds an endpoint's pending test deliveries counts here.
+    index('webhook_deliveries_pending_tests_idx').on(t.endpointId).where(sql`${t.status} = 'pending' AND ${t.eventType} = 'webhook.test'`),
+    // A job's events have their job; a test event has none, and always its endpoint.
+    check('webhook_deliveries_job_unless_test', sql`(${t.jobId} IS NULL) = (${t.eventType} = 'webhook.test')`),
+    check('webhook_deliveries_test_has_endpoint', sql`${t.jobId} IS NOT NULL OR ${t.endpointId} IS NOT NULL`),
   ],
 );
 
@@ -461,4 +473,130 @@ export const idempotencyKeys = pgTable(
     ...timestamps,
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.route, t.key] }), index('idempotency_keys_expiry_idx').on(t.expiresAt)],
+);
+
+/** A person who signs in to the console: one account per email address, across tenants. */
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    /** Lower-cased and trimmed (core's normalizeEmail), so the unique index is per mailbox. */
+    email: text('email').notNull(),
+    name: text('name').notNull().default(''),
+    /** `scrypt$<log2 N>$<r>$<p>$<salt>$<key>` (base64url); the parameters travel with the hash. */
+    passwordHash: text('password_hash').notNull(),
+    passwordChangedAt: timestamp('password_changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('users_email_idx').on(t.email)],
+);
+
+/** A user's place in a tenant; the role decides the session's scopes (core's ROLE_SCOPES). */
+export const memberships = pgTable(
+  'memberships',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    role: memberRole('role').notNull(),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), index('memberships_user_idx').on(t.userId)],
+);
+
+/** A pending invitation: one per tenant and address (inviting again replaces the link). */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    email: text('email').notNull(),
+    role: memberRole('role').notNull(),
+    /** SHA-256 of the token in the link: the token itself is only ever in the email. */
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: text('invited_by').references(() => users.id),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('invitations_token_idx').on(t.tokenHash), uniqueIndex('invitations_tenant_email_idx').on(t.tenantId, t.email)],
+);
+
+/** Single-use links mailed or handed to a user: password resets and one-time sign-ins. */
+export const userTokens = pgTable(
+  'user_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    purpose: userTokenPurpose('purpose').notNull(),
+    /** The tenant a sign-in link opens in; null for password resets. */
+    tenantId: text('tenant_id').references(() => tenants.id),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('user_tokens_token_idx').on(t.tokenHash), index('user_tokens_user_idx').on(t.userId)],
+);
+
+/**
+ * Console sessions. The cookie holds `<id>.<secret>`; only SHA-256(secret) is kept. A session acts
+ * in one tenant at a time, with the user's role there; removing the membership ends its use at once
+ * (authentication joins the membership).
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    secretHash: text('secret_hash').notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Slides forward with use (at most once a minute); the session ends when it passes. */
+    idleExpiresAt: timestamp('idle_expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** The absolute end, however active. */
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    userAgent: text('user_agent'),
+    clientAddress: text('client_address'),
+    ...timestamps,
+  },
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
+);
+
+/** Failed sign-ins counted per account and per address in a fixed window (like admin_auth_failures). */
+export const signInFailures = pgTable('sign_in_failures', {
+  /** `account:<sha-256 of the email>` or `address:<client address>`. */
+  source: text('source').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/** What people and keys changed in a tenant: written in the transaction of the change. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    action: auditAction('action').notNull(),
+    actorKind: auditActorKind('actor_kind').notNull(),
+    actorId: text('actor_id'),
+    actorEmail: text('actor_email'),
+    target: text('target'),
+    details: jsonb('details').notNull().default({}),
+    clientAddress: text('client_address'),
+    requestId: text('request_id'),
+    ...timestamps,
+  },
+  (t) => [index('audit_log_tenant_idx').on(t.tenantId, t.id)],
 );

@@ -1,11 +1,12 @@
-import { WEBHOOKS_CHANNEL } from '@kontext/core';
+import { WEBHOOK_TEST_EVENT, WEBHOOKS_CHANNEL, type WebhookTestEventData } from '@kontext/core';
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database, Executor } from './client.ts';
-import { webhookAttempts, webhookDeliveries } from './schema.ts';
+import { webhookAttempts, webhookDeliveries, webhookEndpoints } from './schema.ts';
 import { secondsFromNow } from './intervals.ts';
 
-// Webhook deliveries (written by the trigger `jobs_enqueue_webhooks`) and their attempts: claims
-// by dispatchers, reservations for the webhooks queue, the attempt log, and redelivery.
+// Webhook deliveries (written by the trigger `jobs_enqueue_webhooks`, and test events written on
+// request) and their attempts: claims by dispatchers, reservations for the webhooks queue, the
+// attempt log, and redelivery.
 
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 
@@ -51,7 +52,8 @@ export interface RelayReservation {
  */
 export async function reserveDeliveriesForRelay(
   exec: Executor,
-  options: { jobId?: string; limit: number; claimSeconds: number },
+  /** `jobId`: only that job's deliveries (a test event's, about no job, never match); `deliveryId`: only that one. */
+  options: { jobId?: string; deliveryId?: string; limit: number; claimSeconds: number },
 ): Promise<RelayReservation[]> {
   const rows = await exec.execute<{ id: string; relay_token: string }>(sql`
     UPDATE webhook_deliveries
@@ -60,6 +62,7 @@ export async function reserveDeliveriesForRelay(
       SELECT id FROM webhook_deliveries
       WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
         AND (${options.jobId ?? null}::text IS NULL OR job_id = ${options.jobId ?? null}::text)
+        AND (${options.deliveryId ?? null}::text IS NULL OR id = ${options.deliveryId ?? null}::text)
       ORDER BY next_attempt_at LIMIT ${options.limit} FOR UPDATE SKIP LOCKED)
     RETURNING id, relay_token`);
   return rows.map((row) => ({ id: row.id, relayToken: row.relay_token }));
@@ -190,4 +193,47 @@ export async function requeueDelivery(exec: Executor, tenantId: string, id: stri
     .returning();
   if (row) await exec.execute(sql`SELECT pg_notify(${WEBHOOKS_CHANNEL}, '')`);
   return row;
+}
+
+export type TestDeliveryInsert =
+  | { outcome: 'inserted'; delivery: WebhookDeliveryRow }
+  | { outcome: 'not_found' }
+  | { outcome: 'disabled'; reason: string | null }
+  /** `nextAttemptAt`: the soonest next attempt among the pending ones (when one may finish). */
+  | { outcome: 'too_many'; pending: number; nextAttemptAt: Date };
+
+/**
+ * Writes a test event's delivery to one of the tenant's endpoints, at its URL, due now: unless the
+ * endpoint is not the tenant's, is disabled, or already has `maxPending` test deliveries pending.
+ * The endpoint's row is locked for the check and the insert, so concurrent requests count each
+ * other (and a delete or a 410 waits, then fails this delivery with the others). NOTIFY wakes the
+ * dispatchers at commit.
+ */
+export async function insertTestDelivery(
+  db: Database,
+  input: { id: string; tenantId: string; endpointId: string; data: WebhookTestEventData; maxPending: number },
+): Promise<TestDeliveryInsert> {
+  return db.transaction(async (tx) => {
+    const [endpoint] = await tx
+      .select({ url: webhookEndpoints.url, disabledAt: webhookEndpoints.disabledAt, disabledReason: webhookEndpoints.disabledReason })
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.tenantId, input.tenantId), eq(webhookEndpoints.id, input.endpointId)))
+      .for('update');
+    if (!endpoint) return { outcome: 'not_found' };
+    if (endpoint.disabledAt) return { outcome: 'disabled', reason: endpoint.disabledReason };
+    // Literals, not parameters, so the planner matches webhook_deliveries_pending_tests_idx's predicate.
+    const [pending] = await tx.execute<{ n: number; soonest: Date | string | null }>(sql`
+      SELECT count(*)::int AS n, min(next_attempt_at) AS soonest FROM webhook_deliveries
+      WHERE endpoint_id = ${input.endpointId} AND status = 'pending' AND event_type = 'webhook.test'`);
+    if (pending && pending.n >= input.maxPending) {
+      return { outcome: 'too_many', pending: pending.n, nextAttemptAt: pending.soonest === null ? new Date() : new Date(pending.soonest) };
+    }
+    const [delivery] = await tx
+      .insert(webhookDeliveries)
+      .values({ id: input.id, tenantId: input.tenantId, jobId: null, endpointId: input.endpointId, url: endpoint.url, eventType: WEBHOOK_TEST_EVENT, snapshot: input.data })
+      .returning();
+    if (!delivery) throw new Error('test delivery insert returned no row');
+    await tx.execute(sql`SELECT pg_notify(${WEBHOOKS_CHANNEL}, '')`);
+    return { outcome: 'inserted', delivery };
+  });
 }

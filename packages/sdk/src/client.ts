@@ -3,10 +3,11 @@ import { KontextInputError } from './errors.ts';
 import { imageToWire } from './images.ts';
 import { Job, type JobContext } from './job.ts';
 import { AssetsResource } from './resources/assets.ts';
-import { getCredits } from './resources/credits.ts';
+import { getCredits, getLedger } from './resources/credits.ts';
 import { JobsResource } from './resources/jobs.ts';
 import { KeysResource } from './resources/keys.ts';
 import { ModelsResource } from './resources/models.ts';
+import { TeamResource } from './resources/team.ts';
 import { getUsage } from './resources/usage.ts';
 import { WebhooksResource } from './resources/webhooks.ts';
 import {
@@ -20,7 +21,7 @@ import {
   type WireBody,
 } from './submit.ts';
 import { Transport, type FetchFunction } from './transport.ts';
-import type { Credits, SubmitResponse, Usage, UsageQuery } from './types.ts';
+import type { Credits, LedgerPage, LedgerQuery, SubmitResponse, Usage, UsageQuery } from './types.ts';
 
 export interface KontextOptions {
   /** A tenant key (`kx_live_…` or `kx_test_…`), sent as `x-key`. */
@@ -44,6 +45,7 @@ export class Kontext {
   readonly keys: KeysResource;
   readonly webhooks: WebhooksResource;
   readonly assets: AssetsResource;
+  readonly team: TeamResource;
   readonly #transport: Transport;
   readonly #jobContext: JobContext;
 
@@ -70,6 +72,7 @@ export class Kontext {
     this.keys = new KeysResource(this.#transport);
     this.webhooks = new WebhooksResource(this.#transport);
     this.assets = new AssetsResource(this.#transport);
+    this.team = new TeamResource(this.#transport);
   }
 
   /** The base URL requests go to, without a trailing slash. */
@@ -126,6 +129,10 @@ export class Kontext {
 
   credits(options: CallOptions = {}): Promise<Credits> {
     return getCredits(this.#transport, options);
+  }
+
+  ledger(query: LedgerQuery = {}, options: CallOptions = {}): Promise<LedgerPage> {
+    return getLedger(this.#transport, query, options);
   }
 
   async #submit(options: SubmitOptions, body: WireBody): Promise<Job> {

@@ -23,5 +23,6 @@ export type { ModelsResource } from './resources/models.ts';
 export type { KeysResource } from './resources/keys.ts';
 export type { WebhooksResource, WebhookEndpointsResource, WebhookDeliveriesResource } from './resources/webhooks.ts';
 export type { AssetsResource } from './resources/assets.ts';
+export type { TeamResource } from './resources/team.ts';
 export type * from './types.ts';
 export type { components, operations, paths } from './generated/openapi.ts';

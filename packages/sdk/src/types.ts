@@ -69,3 +69,19 @@ export type WebhookPayload = Pick<GetResultResponse, 'id' | 'status' | 'result' 
   timestamp: string;
   details: Pick<JobDetails, 'status' | 'error' | 'reason' | 'prompt_upsampling'> & { model: string | null; engine: string | null };
 };
+
+export type Member = Schemas['Member'];
+export type MemberList = Schemas['MemberList'];
+export type MemberRole = Member['role'];
+export type Invitation = Schemas['Invitation'];
+export type InvitationList = Schemas['InvitationList'];
+export type CreatedInvitation = Schemas['CreatedInvitation'];
+export type CreateInvitationRequest = Schemas['CreateInvitationRequest'];
+export type AuditEntry = Schemas['AuditEntry'];
+export type AuditLog = Schemas['AuditLog'];
+export type AuditLogQuery = QueryOf<'listAuditLog'>;
+export type LedgerEntry = Schemas['LedgerEntry'];
+export type LedgerPage = Schemas['LedgerPage'];
+export type LedgerQuery = QueryOf<'listLedger'>;
+/** A console session (`GET /v1/session`): who, where, the role's scopes and the CSRF token. */
+export type Session = Schemas['Session'];

@@ -22,6 +22,9 @@ import {
   type RotatedApiKey,
   type Usage,
   type WebhookEndpointWithSecret,
+  type AuditLog,
+  type LedgerPage,
+  type MemberList,
 } from '../src/index.ts';
 
 // The SDK against the real platform over its real socket: edits, continued edits and lineage,
@@ -323,5 +326,33 @@ describe('account resources', () => {
     await expect(client.webhooks.endpoints.delete(endpoint.id)).resolves.toBeUndefined();
     expect((await client.webhooks.endpoints.list()).data).toEqual([]);
     expect(await rejection(client.webhooks.endpoints.delete(endpoint.id))).toMatchObject({ status: 404 });
+  });
+
+  test('team: invitations, members and the audit log; the credit ledger with its running balance', { timeout: SLOW }, async ({ platform, tenant }) => {
+    const client = clientFor(platform, tenant.key);
+    const invited = await client.team.invite({ email: 'Someone@Example.com', role: 'developer' });
+    expect(invited).toMatchObject({ email: 'someone@example.com', role: 'developer', invited_by: null });
+    expect((await client.team.invitations()).data.map((invitation) => invitation.id)).toEqual([invited.id]);
+    await client.team.withdrawInvitation(invited.id);
+    expect((await client.team.invitations()).data).toEqual([]);
+    const members = await client.team.members();
+    expectTypeOf(members).toEqualTypeOf<MemberList>();
+    expect(members.data).toEqual([]);
+    expect(await rejection(client.team.changeRole('usr_01M8DFD8DANDT28ZT034WVYBX4', 'viewer'))).toMatchObject({ status: 404 });
+
+    const audit = await client.team.auditLog({ limit: 10 });
+    expectTypeOf(audit).toEqualTypeOf<AuditLog>();
+    expect(audit.data.map((entry) => entry.action)).toEqual(expect.arrayContaining(['member.invited', 'invitation.revoked']));
+    expect(audit.data.find((entry) => entry.action === 'member.invited')?.actor).toEqual({ kind: 'api_key', id: tenant.keyId, email: null });
+
+    await client.generate({ prompt: 'a ledger entry', seed: 1 }).then((job) => job.wait());
+    const ledger = await client.ledger({ limit: 1 });
+    expectTypeOf(ledger).toEqualTypeOf<LedgerPage>();
+    expect(ledger.data).toHaveLength(1);
+    expect(ledger.data[0]?.balance_after).toBe((await client.credits()).credits);
+    const older = await client.ledger({ cursor: ledger.next_cursor ?? undefined, limit: 50 });
+    const all = [...ledger.data, ...older.data];
+    // Oldest last: each entry's balance is the one before it plus its amount.
+    for (let index = 0; index < all.length - 1; index++) expect(all[index]!.balance_after).toBe(all[index + 1]!.balance_after + all[index]!.amount);
   });
 });

@@ -134,6 +134,18 @@ describe('verifyWebhook, against real deliveries', () => {
     expect((await verifyWebhook(again.body, again.headers, rotated.secret)).id).toBe(job.id);
   });
 
+  test('a test event sent with endpoints.sendTest verifies with the endpoint secret', { timeout: 60_000 }, async ({ platform, tenant }) => {
+    const receiver = await new WebhookReceiver().start();
+    onTestFinished(() => receiver.stop());
+    const client = new Kontext({ apiKey: tenant.key, baseUrl: platform.url });
+    const endpoint = await client.webhooks.endpoints.create({ url: receiver.url('/sdk-test') });
+    const sent = await client.webhooks.endpoints.sendTest(endpoint.id);
+    expect(sent).toMatchObject({ job_id: null, endpoint_id: endpoint.id, event_type: 'webhook.test', status: 'pending' });
+    const [delivery] = await receiver.waitFor('/sdk-test', 1);
+    expect(await verifyWebhook(delivery!.body, delivery!.headers, endpoint.secret)).toMatchObject({ type: 'webhook.test', data: { endpoint_id: endpoint.id } });
+    await expect.poll(async () => (await client.webhooks.deliveries.list({ endpoint_id: endpoint.id })).data[0]?.status, { timeout: 15_000 }).toBe('succeeded');
+  });
+
   test('a per-request webhook_secret signs the job\'s own webhook', { timeout: 60_000 }, async ({ platform, tenant }) => {
     const receiver = await new WebhookReceiver().start();
     onTestFinished(() => receiver.stop());

@@ -1,4 +1,5 @@
 import type { ModelCatalog } from '@kontext/core';
+import type { Mailer } from '@kontext/mailer';
 import type { Database } from '@kontext/db';
 import type { MessageQueue } from '@kontext/queue';
 import type { SecretSealer } from '@kontext/secrets';
@@ -45,6 +46,8 @@ export interface ServiceContext {
    * (jobs/upsample-job-prompt.ts); undefined where the operator configured none.
    */
   promptUpsampler: PromptUpsampler | undefined;
+  /** Sends invitations and password resets; undefined in processes that send no mail (workers). */
+  mailer: Mailer | undefined;
 }
 
 export interface VerbArgs<Input> {

@@ -1,5 +1,6 @@
 import { DEFAULT_MODEL_CATALOG, type ModelCatalog } from '@kontext/core';
 import type { Database } from '@kontext/db';
+import type { Mailer } from '@kontext/mailer';
 import type { MessageQueue } from '@kontext/queue';
 import type { BlobStore } from '@kontext/storage';
 import type { Resolver } from '@kontext/net';
@@ -49,6 +50,8 @@ export interface ServiceContextOptions {
   jobEventSignals?: 'listen' | { pollIntervalMs: number };
   /** Webhook secrets' key ring; a process without one cannot create, rotate or deliver signed webhooks. */
   secrets?: SecretSealer;
+  /** The mail port (SMTP or the local outbox); none: invitations are made but not mailed. */
+  mailer?: Mailer;
 }
 
 export function createServiceContext(options: ServiceContextOptions): ServiceContext {
@@ -70,6 +73,7 @@ export function createServiceContext(options: ServiceContextOptions): ServiceCon
         : new PollingJobEvents(options.jobEventSignals.pollIntervalMs),
     secrets: options.secrets ?? NO_KEY_RING,
     promptUpsampler: promptUpsamplerOf(settings.promptUpsampler),
+    mailer: options.mailer,
   };
 }
 

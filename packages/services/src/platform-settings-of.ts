@@ -24,6 +24,15 @@ export function platformSettingsOf(values: SettingValues): PlatformSettingsInput
       retryScheduleSeconds: values.WEBHOOK_RETRY_SCHEDULE,
     },
     urlInputs: { allowPrivateNetworks: values.ALLOW_PRIVATE_URL_INPUTS },
+    people: {
+      signup: values.SIGNUP,
+      signupCredits: values.SIGNUP_CREDITS,
+      sessionIdleSeconds: values.SESSION_IDLE_HOURS === undefined ? undefined : values.SESSION_IDLE_HOURS * 3600,
+      sessionMaxSeconds: values.SESSION_MAX_DAYS === undefined ? undefined : values.SESSION_MAX_DAYS * 24 * 3600,
+      signInFailureLimit: values.SIGN_IN_FAILURE_LIMIT,
+      signInAddressFailureLimit: values.SIGN_IN_ADDRESS_FAILURE_LIMIT,
+      allowInsecureCookies: values.ALLOW_INSECURE_SESSION_COOKIES,
+    },
     promptUpsampler: {
       url: values.PROMPT_UPSAMPLER_URL,
       model: values.PROMPT_UPSAMPLER_MODEL,

@@ -52,6 +52,25 @@ export const PlatformSettingsSchema = z.object({
       claimSeconds: z.number().positive().max(3600).default(60),
     })
     .prefault({}),
+  /** People and their console sessions (see auth/ and people/). */
+  people: z
+    .object({
+      /** `open`: anyone may sign up, creating a tenant they own. */
+      signup: z.enum(['off', 'open']).default('off'),
+      signupCredits: z.number().int().min(0).max(1_000_000_000).default(0),
+      sessionIdleSeconds: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
+      sessionMaxSeconds: z.number().int().min(60).max(90 * 24 * 3600).default(14 * 24 * 3600),
+      /** Failed sign-ins per account, and per client address, in one window. */
+      signInFailureLimit: z.number().int().min(1).max(1_000_000).default(10),
+      signInAddressFailureLimit: z.number().int().min(1).max(1_000_000).default(100),
+      signInWindowSeconds: z.number().int().min(1).max(86_400).default(15 * 60),
+      /** Sessions over plain HTTP on a host other than localhost (a cookie without Secure). */
+      allowInsecureCookies: z.boolean().default(false),
+      /** How long a mailed invitation or reset link works. */
+      passwordResetTtlSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
+      signInLinkTtlSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
+    })
+    .prefault({}),
   urlInputs: z
     .object({
       /** Local development only: lets URL inputs reach loopback and private networks. */

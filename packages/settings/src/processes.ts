@@ -2,8 +2,19 @@ import { defineProcess, type SettingsRule } from './composition.ts';
 import type { SettingsOf } from './setting.ts';
 import {
   ADMIN_AUTH_FAILURE_LIMIT,
+  ALLOW_INSECURE_SESSION_COOKIES,
+  MAIL_FROM,
+  SESSION_IDLE_HOURS,
+  SESSION_MAX_DAYS,
+  SIGN_IN_ADDRESS_FAILURE_LIMIT,
+  SIGN_IN_FAILURE_LIMIT,
+  SIGNUP,
+  SIGNUP_CREDITS,
+  SMTP_URL,
   ADMIN_TOKEN,
   ADMIN_TOKEN_SECRET_ARN,
+  ORIGIN_VERIFY_SECRET_ARN,
+  SMTP_URL_SECRET_ARN,
   ALLOW_PRIVATE_PROMPT_UPSAMPLER,
   ALLOW_PRIVATE_URL_INPUTS,
   ALLOW_PRIVATE_WEBHOOK_TARGETS,
@@ -103,6 +114,19 @@ export const PROMPT_UPSAMPLER_RULES: readonly SettingsRule<PromptUpsamplerSettin
   },
 ];
 
+/** People and the console: read by every process that serves the API (sessions, sign-up, mail). */
+const CONSOLE_SETTINGS = [
+  SIGNUP,
+  SIGNUP_CREDITS,
+  SESSION_IDLE_HOURS,
+  SESSION_MAX_DAYS,
+  SIGN_IN_FAILURE_LIMIT,
+  SIGN_IN_ADDRESS_FAILURE_LIMIT,
+  ALLOW_INSECURE_SESSION_COOKIES,
+  SMTP_URL,
+  MAIL_FROM,
+] as const;
+
 /** `npm start` (and `npm run rotate-secret-key`, which reads the same configuration for DATA_DIR). */
 export const LOCAL_PLATFORM_SETTINGS = defineProcess({
   id: 'local',
@@ -133,6 +157,7 @@ export const LOCAL_PLATFORM_SETTINGS = defineProcess({
     WEBHOOK_CLAIM_SECONDS,
     DISPATCHER_CONCURRENCY,
     ...PROMPT_UPSAMPLER_SETTINGS,
+    ...CONSOLE_SETTINGS,
     LOG_LEVEL,
   ],
   rules: PROMPT_UPSAMPLER_RULES,
@@ -167,6 +192,7 @@ export const API_SERVER_SETTINGS = defineProcess({
     MAX_ATTEMPTS,
     ALLOW_PRIVATE_URL_INPUTS,
     ALLOW_PRIVATE_WEBHOOK_TARGETS,
+    ...CONSOLE_SETTINGS,
     LOG_LEVEL,
   ],
 });
@@ -267,6 +293,8 @@ export const API_LAMBDA_SETTINGS = defineProcess({
     ...CLOUD_SETTINGS,
     PUBLIC_BASE_URL.required(),
     ADMIN_TOKEN_SECRET_ARN,
+    ORIGIN_VERIFY_SECRET_ARN,
+    SMTP_URL_SECRET_ARN,
     ADMIN_TOKEN,
     ADMIN_AUTH_FAILURE_LIMIT,
     KEY_ROTATION_GRACE_SECONDS,
@@ -278,6 +306,7 @@ export const API_LAMBDA_SETTINGS = defineProcess({
     PLATFORM_VERSION,
     ALLOW_PRIVATE_URL_INPUTS,
     ALLOW_PRIVATE_WEBHOOK_TARGETS,
+    ...CONSOLE_SETTINGS,
   ],
   rules: CLOUD_RULES,
 });

@@ -153,7 +153,7 @@ export interface paths {
         };
         /**
          * List jobs
-         * @description Newest first, in pages (`cursor` = the previous `next_cursor`); filter by status, model, time or lineage root. Needs jobs:read.
+         * @description Newest first, in pages (`cursor` = the previous `next_cursor`); filter by status, model, API key, time or lineage root. Needs jobs:read.
          */
         get: operations["listJobs"];
         put?: never;
@@ -347,7 +347,7 @@ export interface paths {
         head?: never;
         /**
          * Change or re-enable a webhook endpoint
-         * @description URL, events, description; `enabled: true` re-enables an endpoint that was disabled. Needs webhooks:write.
+         * @description URL, events, description; `enabled: false` disables the endpoint (nothing more is sent to it; its pending deliveries fail), `enabled: true` re-enables it. Needs webhooks:write.
          */
         patch: operations["updateWebhookEndpoint"];
         trace?: never;
@@ -366,6 +366,26 @@ export interface paths {
          * @description A new secret, returned once. Until the overlap ends (default 24 hours) every delivery carries two signatures, one per secret, so the receiver can switch without missing a message. Needs webhooks:write.
          */
         post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to an endpoint
+         * @description A new delivery of the event `webhook.test` to this endpoint, delivered like any other: signed per Standard Webhooks with the endpoint's secret (both secrets during a rotation's overlap), through the same SSRF guard, retried on the same schedule, every attempt in the delivery log (GET /v1/webhooks/deliveries?endpoint_id=…), and redeliverable. It is about no job, so its `job_id` is null, and no endpoint subscribes to it: it is sent only when asked for here. Its body: `{"type":"webhook.test","timestamp":"<ISO 8601>","data":{"endpoint_id":"whe_…","message":"A test event from the Kontext console or API; no job is involved."}}`. Any number may be sent, each a new delivery with its own webhook-id, but at most 10 may be pending for one endpoint at once (not yet succeeded or failed: a receiver that is down keeps them retrying); one more is refused with 429 until one finishes. Needs webhooks:write.
+         */
+        post: operations["sendTestWebhookEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -424,6 +444,26 @@ export interface paths {
          * @description BFL-compatible `credits` (available now) plus `reserved` (held by unfinished jobs). Needs credits:read.
          */
         get: operations["getCredits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/credits/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The credit ledger
+         * @description Every change to the available credits, newest first, each with the balance it left (the running balance). Needs credits:read.
+         */
+        get: operations["listLedger"];
         put?: never;
         post?: never;
         delete?: never;
@@ -511,6 +551,302 @@ export interface paths {
          * @description Refused by this server at once and by every API server within 5 seconds (the bound on their key caches). Idempotent. Needs keys:write, and every scope of the key revoked (a test key revokes only test keys): no key can revoke one more powerful than itself.
          */
         delete: operations["revokeKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current console session
+         * @description Who is signed in, the tenant the session acts in and the role's scopes there, every tenant the user may switch to, and the CSRF token that writes made with the cookie must send as X-CSRF-Token.
+         */
+        get: operations["getSession"];
+        put?: never;
+        /**
+         * Sign in to the console
+         * @description Checks the email and password and sets the session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS). An unknown email and a wrong password get the same answer. Failed attempts count per account and per client address over 15 minutes (SIGN_IN_FAILURE_LIMIT, default 10; SIGN_IN_ADDRESS_FAILURE_LIMIT, default 100); past either, 429 until the window ends.
+         */
+        post: operations["signIn"];
+        /**
+         * Sign out
+         * @description Ends this session and clears its cookie.
+         */
+        delete: operations["signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a one-time link
+         * @description Redeems a one-time sign-in link's token (the operator's, or the one `npm start` writes for the local owner) and sets the session cookie. Each link works once.
+         */
+        post: operations["signInWithLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session/tenant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Switch to another tenant
+         * @description Continues in another tenant the user belongs to, with a fresh session (new cookie and CSRF token); the old session ends.
+         */
+        put: operations["switchTenant"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your password
+         * @description Needs the current password. Every session of the user ends (on every device); this one continues as a fresh session with a new cookie.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your sessions
+         * @description Every live session of the signed-in user, on any device and in any tenant, most recently used first.
+         */
+        get: operations["listMySessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of your sessions
+         * @description Signs out another device (or this one). Only your own sessions.
+         */
+        delete: operations["revokeMySession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a password reset link
+         * @description Always 202, whether or not the address has an account. When it has, a link that works once for an hour is mailed to it; asking again voids the earlier link. At most 3 mails per address per 15 minutes (more requests answer 202 and mail nothing), and 20 requests per client address per 15 minutes (then 429).
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/password-reset/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password from a reset link
+         * @description Redeems the link (once) and sets the password; every session of the user ends. Then sign in.
+         */
+        post: operations["completePasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members of the team
+         * @description The people of this tenant and their roles, in the order they joined. Needs members:read.
+         */
+        get: operations["listMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member (or leave)
+         * @description Their sessions in this tenant end at once. Needs members:write, except to remove yourself; only an owner can remove an owner; a team keeps at least one owner.
+         */
+        delete: operations["removeMember"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a member's role
+         * @description Applies at once, to every session of the member. Needs members:write; only an owner can make an owner or change an owner; a team keeps at least one owner.
+         */
+        patch: operations["updateMember"];
+        trace?: never;
+    };
+    "/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation
+         * @description Joins the tenant with the invitation's role and signs in. A new address gets an account with the password given (at least 10 characters); an address with an account must give that account's password. Each link works once.
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pending invitations
+         * @description Invitations not yet accepted, withdrawn or expired. Needs members:read.
+         */
+        get: operations["listInvitations"];
+        put?: never;
+        /**
+         * Invite someone
+         * @description Mails a single-use link (valid expires_in_hours, default 7 days) to join this tenant with the role. Inviting the same address again replaces the earlier link. Needs members:write; only an owner can invite an owner.
+         */
+        post: operations["createInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw an invitation
+         * @description Its link stops working at once. Needs members:write.
+         */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log
+         * @description Sign-ins, key changes, member and invitation changes, newest first, each with who, when and from where. Needs audit:read (owners and admins).
+         */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1047,29 +1383,26 @@ export interface components {
             url?: string;
             events?: ("job.started" | "job.succeeded" | "job.failed" | "job.moderated" | "job.canceled")[];
             description?: string;
-            /**
-             * @description Re-enable an endpoint that was disabled (e.g. after it answered 410).
-             * @enum {boolean}
-             */
-            enabled?: true;
+            /** @description false: stop delivering to the endpoint (its pending deliveries fail); true: re-enable an endpoint that was disabled (by hand, or after it answered 410). */
+            enabled?: boolean;
         };
         RotateWebhookSecretRequest: {
             /** @description How long the previous secret keeps signing too; default 24 hours. */
             overlap_seconds?: number;
         };
-        WebhookDeliveryList: {
-            data: components["schemas"]["WebhookDelivery"][];
-            next_cursor: string | null;
-        };
         WebhookDelivery: {
             /** @description The webhook-id header: the same on every attempt of this message. */
             id: string;
-            job_id: string;
+            /** @description The job the event is about; null for a test event (webhook.test). */
+            job_id: string | null;
             /** @description Null for a request's own webhook_url. */
             endpoint_id: string | null;
             url: string;
-            /** @enum {string} */
-            event_type: "job.started" | "job.succeeded" | "job.failed" | "job.moderated" | "job.canceled";
+            /**
+             * @description A job event an endpoint subscribes to, or webhook.test: a test event sent on request (POST /v1/webhooks/endpoints/{id}/test), never subscribed to, whose body is {"type":"webhook.test","timestamp":"<ISO 8601>","data":{"endpoint_id":"whe_…","message":"…"}}.
+             * @enum {string}
+             */
+            event_type: "job.started" | "job.succeeded" | "job.failed" | "job.moderated" | "job.canceled" | "webhook.test";
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed";
             attempts: number;
@@ -1093,11 +1426,35 @@ export interface components {
             /** @description The start of what the receiver answered. */
             response_excerpt: string | null;
         };
+        WebhookDeliveryList: {
+            data: components["schemas"]["WebhookDelivery"][];
+            next_cursor: string | null;
+        };
         Credits: {
             /** @description Credits available to spend (BFL-compatible). */
             credits: number;
             /** @description Credits held by jobs that have not finished yet. */
             reserved: number;
+        };
+        LedgerPage: {
+            data: components["schemas"]["LedgerEntry"][];
+            next_cursor: string | null;
+        };
+        LedgerEntry: {
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description grant: added by the operator or a payment; reserve: held by a job; settle: the held credits spent; refund: given back.
+             * @enum {string}
+             */
+            kind: "grant" | "reserve" | "settle" | "refund";
+            /** @description Credits added to (negative: taken from) the available balance. */
+            amount: number;
+            /** @description Available credits right after this entry: the running balance. */
+            balance_after: number;
+            job_id: string | null;
+            reason: string;
         };
         Usage: {
             /** @enum {string} */
@@ -1153,7 +1510,7 @@ export interface components {
             /** @description The first characters of the key, for recognising it. */
             prefix: string;
             last_four: string;
-            scopes: ("jobs:write" | "jobs:read" | "usage:read" | "credits:read" | "webhooks:read" | "webhooks:write" | "keys:write")[];
+            scopes: ("jobs:write" | "jobs:read" | "usage:read" | "credits:read" | "webhooks:read" | "webhooks:write" | "keys:write" | "members:read" | "members:write" | "audit:read")[];
             /** @enum {string} */
             mode: "live" | "test";
             /**
@@ -1177,8 +1534,8 @@ export interface components {
         CreateApiKeyRequest: {
             /** @description Shown in key listings; surrounding blanks are removed. */
             name: string;
-            /** @description Defaults to every scope but keys:write. */
-            scopes?: ("jobs:write" | "jobs:read" | "usage:read" | "credits:read" | "webhooks:read" | "webhooks:write" | "keys:write")[];
+            /** @description Defaults to every scope but keys:write, members:read, members:write and audit:read. */
+            scopes?: ("jobs:write" | "jobs:read" | "usage:read" | "credits:read" | "webhooks:read" | "webhooks:write" | "keys:write" | "members:read" | "members:write" | "audit:read")[];
             /**
              * @description test keys run on the preview engine and cost nothing.
              * @default live
@@ -1195,7 +1552,7 @@ export interface components {
             /** @description The first characters of the key, for recognising it. */
             prefix: string;
             last_four: string;
-            scopes: ("jobs:write" | "jobs:read" | "usage:read" | "credits:read" | "webhooks:read" | "webhooks:write" | "keys:write")[];
+            scopes: ("jobs:write" | "jobs:read" | "usage:read" | "credits:read" | "webhooks:read" | "webhooks:write" | "keys:write" | "members:read" | "members:write" | "audit:read")[];
             /** @enum {string} */
             mode: "live" | "test";
             /**
@@ -1222,6 +1579,175 @@ export interface components {
         RotateApiKeyRequest: {
             /** @description How long the old key keeps working; default 24 hours. */
             grace_seconds?: number;
+        };
+        Session: {
+            id: string;
+            user: components["schemas"]["User"];
+            /** @description The tenant this session acts in. */
+            tenant: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                role: "owner" | "admin" | "developer" | "billing" | "viewer";
+            };
+            /** @description Every tenant the user belongs to, to switch between. */
+            tenants: components["schemas"]["SessionTenant"][];
+            /** @description The role's scopes: what this session may do. */
+            scopes: ("jobs:write" | "jobs:read" | "usage:read" | "credits:read" | "webhooks:read" | "webhooks:write" | "keys:write" | "members:read" | "members:write" | "audit:read")[];
+            /** @description Send as X-CSRF-Token with every write made with the session cookie. */
+            csrf_token: string;
+            /** Format: date-time */
+            idle_expires_at: string;
+            /**
+             * Format: date-time
+             * @description The absolute end of the session, however active.
+             */
+            expires_at: string;
+        };
+        User: {
+            id: string;
+            email: string;
+            name: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        SessionTenant: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "billing" | "viewer";
+        };
+        SignInRequest: {
+            /** @description An email address; compared without regard to case. */
+            email: string;
+            password: string;
+            /** @description Start in this tenant; default the one the user joined first. */
+            tenant_id?: string;
+        };
+        SignInWithLinkRequest: {
+            token: string;
+        };
+        SwitchTenantRequest: {
+            tenant_id: string;
+        };
+        ChangePasswordRequest: {
+            current_password: string;
+            /** @description At least 10 characters (Unicode code points), at most 256. */
+            new_password: string;
+        };
+        UserSessionList: {
+            data: components["schemas"]["UserSession"][];
+        };
+        UserSession: {
+            id: string;
+            /** @description The session making this request. */
+            current: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            user_agent: string | null;
+            client_address: string | null;
+        };
+        RequestPasswordReset: {
+            /** @description An email address; compared without regard to case. */
+            email: string;
+        };
+        CompletePasswordReset: {
+            token: string;
+            /** @description At least 10 characters (Unicode code points), at most 256. */
+            password: string;
+        };
+        MemberList: {
+            data: components["schemas"]["Member"][];
+        };
+        Member: {
+            user_id: string;
+            email: string;
+            name: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "billing" | "viewer";
+            /** Format: date-time */
+            joined_at: string;
+        };
+        UpdateMemberRequest: {
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "billing" | "viewer";
+        };
+        AcceptInvitationRequest: {
+            token: string;
+            /** @description A new password (at least 10 characters) for a new account, or the current one of the account with this email. */
+            password: string;
+            /** @description Your name, for a new account. */
+            name?: string;
+        };
+        InvitationList: {
+            data: components["schemas"]["Invitation"][];
+        };
+        Invitation: {
+            id: string;
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "billing" | "viewer";
+            /** @description The inviting user; null when the operator invited. */
+            invited_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        CreatedInvitation: {
+            id: string;
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "billing" | "viewer";
+            /** @description The inviting user; null when the operator invited. */
+            invited_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Whether the invitation email was handed to the mail server (or written to the local outbox). */
+            email_sent: boolean;
+        };
+        CreateInvitationRequest: {
+            /** @description An email address; compared without regard to case. */
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "billing" | "viewer";
+            /**
+             * @description How long the link works; default 7 days.
+             * @default 168
+             */
+            expires_in_hours?: number;
+        };
+        AuditLog: {
+            data: components["schemas"]["AuditEntry"][];
+            next_cursor: string | null;
+        };
+        AuditEntry: {
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            action: "session.signed_in" | "session.sign_in_refused" | "session.signed_out" | "session.revoked" | "password.changed" | "password.reset" | "key.created" | "key.rotated" | "key.revoked" | "member.invited" | "member.joined" | "member.role_changed" | "member.removed" | "invitation.revoked" | "tenant.created";
+            actor: components["schemas"]["AuditActor"];
+            /** @description The id of what changed (a key, a user, an invitation). */
+            target: string | null;
+            details: {
+                [key: string]: string | number | boolean | null;
+            };
+            client_address: string | null;
+            request_id: string | null;
+        };
+        AuditActor: {
+            /** @enum {string} */
+            kind: "user" | "api_key" | "operator" | "anonymous";
+            /** @description The user or key id; null for the operator and anonymous callers. */
+            id: string | null;
+            email: string | null;
         };
         "JobStreamEventData-status": {
             job_id: string;
@@ -1298,7 +1824,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelList"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1307,7 +1833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1316,7 +1842,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1417,7 +1943,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1435,7 +1961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1480,7 +2006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1581,7 +2107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1599,7 +2125,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1644,7 +2170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1745,7 +2271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1763,7 +2289,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1808,7 +2334,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1909,7 +2435,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1927,7 +2453,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1972,7 +2498,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2023,7 +2549,7 @@ export interface operations {
                     "application/json": components["schemas"]["GetResultResponse"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2032,7 +2558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2059,7 +2585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2102,6 +2628,8 @@ export interface operations {
                 created_before?: string;
                 /** @description Only jobs whose lineage root is this job id (every job reports its root_job_id); the root itself is included. */
                 root?: string;
+                /** @description Only jobs submitted with this API key (its id, `key_…`, as GET /v1/keys lists it); a rotated key's successor is another key. An id of no key of this tenant matches nothing. */
+                api_key_id?: string;
             };
             header?: never;
             path?: never;
@@ -2118,7 +2646,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobList"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2127,7 +2655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2145,7 +2673,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2196,7 +2724,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2205,7 +2733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2232,7 +2760,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2283,7 +2811,7 @@ export interface operations {
                     "application/json": components["schemas"]["Lineage"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2292,7 +2820,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2319,7 +2847,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2372,7 +2900,7 @@ export interface operations {
                     "text/event-stream": components["schemas"]["JobStreamEvent"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2381,7 +2909,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2408,7 +2936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2514,7 +3042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2532,7 +3060,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2586,7 +3114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2640,7 +3168,7 @@ export interface operations {
                     "application/json": components["schemas"]["GetResultResponse"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2649,7 +3177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2685,7 +3213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2736,7 +3264,7 @@ export interface operations {
                     "application/json": components["schemas"]["Asset"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2745,7 +3273,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2772,7 +3300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2825,7 +3353,7 @@ export interface operations {
                     "image/webp": string;
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2834,7 +3362,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2870,7 +3398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2919,7 +3447,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2928,7 +3456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2937,7 +3465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3002,7 +3530,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3011,7 +3539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3056,7 +3584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3105,7 +3633,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3114,7 +3642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3141,7 +3669,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3205,7 +3733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3214,7 +3742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3259,7 +3787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3326,7 +3854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3335,7 +3863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3389,9 +3917,110 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendTestWebhookEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed for 24 hours; the same key with other parameters is refused. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The test delivery, pending: poll it in the delivery log. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint for this tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The endpoint is disabled (after a 410 Gone): enable it first (PATCH with `enabled: true`). Or a request with this Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 10 test deliveries to this endpoint are already pending (Retry-After: until the soonest of their next attempts); or over the per-credential request rate (see Retry-After and the RateLimit-* headers). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3423,6 +4052,7 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
+                /** @description Only the deliveries about this job (test events are about none). */
                 job_id?: string;
                 endpoint_id?: string;
                 outcome?: "pending" | "succeeded" | "failed";
@@ -3445,7 +4075,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3454,7 +4084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3472,7 +4102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3526,7 +4156,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3535,7 +4165,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3571,7 +4201,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3620,7 +4250,7 @@ export interface operations {
                     "application/json": components["schemas"]["Credits"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3629,7 +4259,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3638,7 +4268,89 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLedger: {
+        parameters: {
+            query?: {
+                job_id?: string;
+                kind?: "grant" | "reserve" | "settle" | "refund";
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPage"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3697,7 +4409,7 @@ export interface operations {
                     "application/json": components["schemas"]["Usage"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3706,7 +4418,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3724,7 +4436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3773,7 +4485,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3782,7 +4494,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3791,7 +4503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3856,7 +4568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3865,7 +4577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3910,7 +4622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3977,7 +4689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3986,7 +4698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4040,7 +4752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4091,7 +4803,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
-            /** @description Missing or invalid API key. */
+            /** @description Missing or invalid API key, or an ended console session. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4100,7 +4812,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks the scope this operation needs. */
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4127,7 +4839,1695 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the per-key request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the cookie is set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The email or the password is wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A browser request from another origin (a cross-site form), refused before anything is read. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description tenant_id names a tenant the user is not a member of. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed attempts for this account or from this address; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signInWithLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInWithLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the cookie is set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link was used already or has expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A browser request from another origin (a cross-site form), refused before anything is read. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed attempts for this account or from this address; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    switchTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SwitchTenantRequest"];
+            };
+        };
+        responses: {
+            /** @description The new session; the cookie is replaced. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user is not a member of that tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed; the new session. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSessionList"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeMySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no session with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestPasswordReset"];
+            };
+        };
+        responses: {
+            /** @description Accepted. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A browser request from another origin (a cross-site form), refused before anything is read. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed attempts for this account or from this address; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completePasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompletePasswordReset"];
+            };
+        };
+        responses: {
+            /** @description The password is set. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A browser request from another origin (a cross-site form), refused before anything is read. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reset has this token: it was used already or has expired. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed attempts for this account or from this address; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The members. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such member of this tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description It would leave the team without an owner. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMemberRequest"];
+            };
+        };
+        responses: {
+            /** @description The member with the new role. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such member of this tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description It would leave the team without an owner. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitationRequest"];
+            };
+        };
+        responses: {
+            /** @description Joined and signed in; the cookie is set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A cross-site browser request; or the address has an account and the password is not that account's. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No invitation has this token: it was used, withdrawn or has expired (a used token and an unknown one look alike: only hashes are kept). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed attempts for this account or from this address; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed for 24 hours; the same key with other parameters is refused. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInvitationRequest"];
+            };
+        };
+        responses: {
+            /** @description The invitation (its link is only in the email). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedInvitation"];
+                };
+            };
+            /** @description The body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The address is a member already (change the role instead), or a request with this Idempotency-Key is still running. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pending invitation with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error; quote the request id if you report it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or another dependency is unreachable; nothing was done. Retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                action?: "session.signed_in" | "session.sign_in_refused" | "session.signed_out" | "session.revoked" | "password.changed" | "password.reset" | "key.created" | "key.rotated" | "key.revoked" | "member.invited" | "member.joined" | "member.role_changed" | "member.removed" | "invitation.revoked" | "tenant.created";
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLog"];
+                };
+            };
+            /** @description Missing or invalid API key, or an ended console session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key (or the session's role) lacks the scope this operation needs; or a write with the session cookie came from another origin or without its X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, header or field is invalid; `errors` names each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-credential request rate (or, for a submit, the active-job limit); see Retry-After and the RateLimit-* headers. */
             429: {
                 headers: {
                     [name: string]: unknown;

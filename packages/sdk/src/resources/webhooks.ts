@@ -57,6 +57,20 @@ export class WebhookEndpointsResource {
       idempotencyKey: options.idempotencyKey,
     });
   }
+
+  /**
+   * A test event (`webhook.test`, about no job: `job_id` null) to this endpoint, delivered, signed
+   * and retried like any other; the pending delivery is returned, to follow in `deliveries.list`.
+   * A disabled endpoint is refused (409); so is an 11th pending test delivery to it (429).
+   */
+  sendTest(id: string, options: WriteOptions = {}): Promise<WebhookDelivery> {
+    return this.#transport.json<WebhookDelivery>({
+      method: 'POST',
+      path: `${this.#path(id)}/test`,
+      signal: options.signal,
+      idempotencyKey: options.idempotencyKey,
+    });
+  }
 }
 
 /** Every delivery with every attempt, and sending one again (same webhook-id). */

@@ -1,14 +1,14 @@
 import { isId, ProblemError, type AssetSchema } from '@kontext/core';
 import { findTenant, findAsset } from '@kontext/db';
 import type { z } from 'zod';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { signedUrlOf } from './signed-url-of.ts';
 
 const DAY = 24 * 3600 * 1000;
 
 /** An asset's record with a fresh signed URL; retention may have deleted its bytes (a tombstone). */
-export async function getAsset({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey; assetId: string }>): Promise<z.infer<typeof AssetSchema>> {
+export async function getAsset({ ctx, input }: VerbArgs<{ auth: AuthenticatedPrincipal; assetId: string }>): Promise<z.infer<typeof AssetSchema>> {
   requireScope(input.auth, 'jobs:read');
   const asset = isId('asset', input.assetId) ? await findAsset(ctx.db, input.auth.tenantId, input.assetId) : undefined;
   if (!asset) throw new ProblemError('not_found', `no asset ${input.assetId}`);

@@ -1,13 +1,13 @@
 import { IMAGE_MIME_TYPES, isId, ProblemError } from '@kontext/core';
 import { findAsset } from '@kontext/db';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 
 /** An asset's bytes for its own tenant; 410 once retention deleted them. */
 export async function readAssetContent({
   ctx,
   input,
-}: VerbArgs<{ auth: AuthenticatedKey; assetId: string }>): Promise<{ bytes: Uint8Array; contentType: string }> {
+}: VerbArgs<{ auth: AuthenticatedPrincipal; assetId: string }>): Promise<{ bytes: Uint8Array; contentType: string }> {
   requireScope(input.auth, 'jobs:read');
   const asset = isId('asset', input.assetId) ? await findAsset(ctx.db, input.auth.tenantId, input.assetId) : undefined;
   if (!asset) throw new ProblemError('not_found', `no asset ${input.assetId}`);

@@ -1,10 +1,13 @@
-import { parseApiKey, ProblemError, type ApiKeyScope } from '@kontext/core';
+import { parseApiKey, ProblemError } from '@kontext/core';
 import { findActiveApiKeyByHash, touchApiKeyLastUsed, type ActiveApiKey } from '@kontext/db';
+import type { AuthenticatedPrincipal } from './principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { errorFields } from '../logger.ts';
 import { hashApiKey } from './hash-api-key.ts';
 
-export type AuthenticatedKey = ActiveApiKey;
+function principalOfKey(key: ActiveApiKey): AuthenticatedPrincipal {
+  return { ...key, credential: 'api_key', member: null };
+}
 
 const LAST_USED_WRITE_INTERVAL_SECONDS = 60;
 
@@ -24,12 +27,12 @@ export function unauthorized(): ProblemError {
  * Verifies an API key: shape and checksum first (no database for a typo), then the in-process
  * cache, then one indexed lookup by SHA-256 that also brings the tenant's per-key limits.
  */
-export async function authenticateApiKey({ ctx, input }: VerbArgs<{ key: string | undefined }>): Promise<AuthenticatedKey> {
+export async function authenticateApiKey({ ctx, input }: VerbArgs<{ key: string | undefined }>): Promise<AuthenticatedPrincipal> {
   const key = input.key?.trim();
   if (!key || !parseApiKey(key).ok) throw unauthorized();
   const keyHash = hashApiKey(key);
   const cached = ctx.apiKeyCache.get(keyHash);
-  if (cached) return cached;
+  if (cached) return principalOfKey(cached);
   const found = await findActiveApiKeyByHash(ctx.db, keyHash);
   if (!found) throw unauthorized();
   ctx.apiKeyCache.set(keyHash, found);
@@ -37,12 +40,5 @@ export async function authenticateApiKey({ ctx, input }: VerbArgs<{ key: string 
   touchApiKeyLastUsed(ctx.counters, found.id, LAST_USED_WRITE_INTERVAL_SECONDS).catch((error: unknown) =>
     ctx.log.warn('could not record api key use', { apiKeyId: found.id, ...errorFields(error) }),
   );
-  return found;
-}
-
-/** 403 unless the key carries the scope: the first line of every scoped operation. */
-export function requireScope(auth: AuthenticatedKey, scope: ApiKeyScope): void {
-  if (!auth.scopes.includes(scope)) {
-    throw new ProblemError('forbidden', `this API key lacks the ${scope} scope`, { extensions: { required_scope: scope } });
-  }
+  return principalOfKey(found);
 }

@@ -1,5 +1,5 @@
 import type { GetResultResponse } from '@kontext/core';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { presentJobResult } from './present-job-result.ts';
 import { waitForJob } from './wait-for-job.ts';
@@ -12,7 +12,7 @@ import { waitForJob } from './wait-for-job.ts';
 export async function awaitSubmittedJob({
   ctx,
   input,
-}: VerbArgs<{ auth: AuthenticatedKey; jobId: string; timeoutMs: number; signal?: AbortSignal }>): Promise<GetResultResponse | null> {
+}: VerbArgs<{ auth: AuthenticatedPrincipal; jobId: string; timeoutMs: number; signal?: AbortSignal }>): Promise<GetResultResponse | null> {
   requireScope(input.auth, 'jobs:write');
   await waitForJob({ ctx, input: { jobId: input.jobId, timeoutMs: input.timeoutMs, signal: input.signal } });
   return presentJobResult(ctx, input.auth.tenantId, input.jobId);

@@ -1,6 +1,6 @@
 import { isId, ProblemError, type GetResultResponse } from '@kontext/core';
 import { cancelJob as cancelJobRow } from '@kontext/db';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { changeJobState } from './change-job-state.ts';
 import { findOwnJob } from './find-own-job.ts';
@@ -11,7 +11,7 @@ import { presentJobResult } from './present-job-result.ts';
  * active slot released by the same transaction. A running job's worker finds out at its next
  * progress write or heartbeat and stops the engine. A finished job cannot be canceled (409).
  */
-export async function cancelJob({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey; jobId: string }>): Promise<GetResultResponse> {
+export async function cancelJob({ ctx, input }: VerbArgs<{ auth: AuthenticatedPrincipal; jobId: string }>): Promise<GetResultResponse> {
   requireScope(input.auth, 'jobs:write');
   // The UPDATE is scoped to the tenant; only a refusal needs the job read, to tell 404 from 409.
   const canceled =

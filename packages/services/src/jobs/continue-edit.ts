@@ -1,6 +1,6 @@
 import { INPUT_IMAGE_FIELDS, ProblemError, type EditRequest, type SubmitRequest } from '@kontext/core';
 import { findInputEdges } from '@kontext/db';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { submitJob, type SubmitJobResult } from './submit-job.ts';
 import { findOwnJob } from './find-own-job.ts';
@@ -15,7 +15,7 @@ import { openJobSecret } from '../webhooks/webhook-secrets.ts';
 export async function continueEdit({
   ctx,
   input,
-}: VerbArgs<{ auth: AuthenticatedKey; jobId: string; request: EditRequest; requestId: string; signal?: AbortSignal }>): Promise<SubmitJobResult> {
+}: VerbArgs<{ auth: AuthenticatedPrincipal; jobId: string; request: EditRequest; requestId: string; signal?: AbortSignal }>): Promise<SubmitJobResult> {
   requireScope(input.auth, 'jobs:write');
   const parent = await findOwnJob(ctx, input.auth, input.jobId);
   if (parent.status !== 'succeeded' || !parent.outputAssetId) {

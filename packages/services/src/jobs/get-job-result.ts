@@ -1,5 +1,5 @@
 import type { GetResultResponse } from '@kontext/core';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { presentJobResult } from './present-job-result.ts';
 
@@ -7,7 +7,7 @@ import { presentJobResult } from './present-job-result.ts';
 export async function getJobResult({
   ctx,
   input,
-}: VerbArgs<{ auth: AuthenticatedKey; jobId: string }>): Promise<GetResultResponse | null> {
+}: VerbArgs<{ auth: AuthenticatedPrincipal; jobId: string }>): Promise<GetResultResponse | null> {
   requireScope(input.auth, 'jobs:read');
   return presentJobResult(ctx, input.auth.tenantId, input.jobId);
 }

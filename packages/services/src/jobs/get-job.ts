@@ -1,10 +1,10 @@
 import { isId, ProblemError, type JobRecord } from '@kontext/core';
 import { findInputEdges, findTenantJobWithOutput } from '@kontext/db';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { presentJob } from './present-job.ts';
 
-export async function getJob({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey; jobId: string }>): Promise<JobRecord> {
+export async function getJob({ ctx, input }: VerbArgs<{ auth: AuthenticatedPrincipal; jobId: string }>): Promise<JobRecord> {
   requireScope(input.auth, 'jobs:read');
   const found = isId('job', input.jobId) ? await findTenantJobWithOutput(ctx.db, input.auth.tenantId, input.jobId) : undefined;
   if (!found) throw new ProblemError('not_found', `no job ${input.jobId}`);

@@ -1,6 +1,6 @@
 import { bflStatusOf, ProblemError, type LineageNodeRecord, type LineageResponse } from '@kontext/core';
 import { findInputEdges, findLineageJobs, type LineageJob } from '@kontext/db';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { signedUrlOf } from '../assets/signed-url-of.ts';
 import { findOwnJob } from './find-own-job.ts';
@@ -9,7 +9,7 @@ import { findOwnJob } from './find-own-job.ts';
  * A job's lineage: the chain of ancestors from its root, and every descendant as a tree. Every job
  * of a chain carries its root's id, so the whole tree is one indexed read, assembled here.
  */
-export async function getLineage({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey; jobId: string }>): Promise<LineageResponse> {
+export async function getLineage({ ctx, input }: VerbArgs<{ auth: AuthenticatedPrincipal; jobId: string }>): Promise<LineageResponse> {
   requireScope(input.auth, 'jobs:read');
   const job = await findOwnJob(ctx, input.auth, input.jobId);
 

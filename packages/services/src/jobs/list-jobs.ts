@@ -1,11 +1,11 @@
 import { isId, type JobRecord, type JobStatus } from '@kontext/core';
 import { findInputEdges, listTenantJobs } from '@kontext/db';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { presentJob } from './present-job.ts';
 
 export interface ListJobsInput {
-  auth: AuthenticatedKey;
+  auth: AuthenticatedPrincipal;
   limit: number;
   cursor?: string | undefined;
   status?: JobStatus | undefined;
@@ -13,6 +13,8 @@ export interface ListJobsInput {
   createdAfter?: string | undefined;
   createdBefore?: string | undefined;
   root?: string | undefined;
+  /** Only jobs submitted with this API key. */
+  apiKeyId?: string | undefined;
 }
 
 /** The tenant's jobs, newest first; `next_cursor` continues where a page stopped. */
@@ -26,6 +28,7 @@ export async function listJobs({ ctx, input }: VerbArgs<ListJobsInput>): Promise
     createdAfter: input.createdAfter ? new Date(input.createdAfter) : undefined,
     createdBefore: input.createdBefore ? new Date(input.createdBefore) : undefined,
     rootJobId: input.root,
+    apiKeyId: input.apiKeyId,
     limit: input.limit + 1,
   });
   const page = rows.slice(0, input.limit);

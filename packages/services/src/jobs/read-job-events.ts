@@ -1,6 +1,6 @@
 import { bflStatusOf, isTerminal } from '@kontext/core';
 import { findJobEventsAfter } from '@kontext/db';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { findOwnJob } from './find-own-job.ts';
 import { presentJobResult } from './present-job-result.ts';
@@ -19,7 +19,7 @@ export interface JobStreamEvent {
 export async function readJobEvents({
   ctx,
   input,
-}: VerbArgs<{ auth: AuthenticatedKey; jobId: string; afterId: number; limit: number }>): Promise<{ events: JobStreamEvent[]; finished: boolean }> {
+}: VerbArgs<{ auth: AuthenticatedPrincipal; jobId: string; afterId: number; limit: number }>): Promise<{ events: JobStreamEvent[]; finished: boolean }> {
   requireScope(input.auth, 'jobs:read');
   const job = await findOwnJob(ctx, input.auth, input.jobId);
   const rows = await findJobEventsAfter(ctx.db, job.id, input.afterId, input.limit);

@@ -18,7 +18,7 @@ import {
 } from '@kontext/core';
 import { insertSubmittedJob, type AdmissionOutcome, type AssetRow, type SubmittedInput } from '@kontext/db';
 import { inputImageKey } from '@kontext/storage';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { inspectImage, type InspectedImage } from '../images/inspect-image.ts';
 import { readImageField } from '../images/read-image-field.ts';
@@ -30,7 +30,7 @@ import { checkWebhookTarget } from '../webhooks/check-webhook-target.ts';
 import { sealJobSecret } from '../webhooks/webhook-secrets.ts';
 
 export interface SubmitJobInput {
-  auth: AuthenticatedKey;
+  auth: AuthenticatedPrincipal;
   modelId: string;
   request: SubmitRequest;
   requestId: string;
@@ -62,6 +62,8 @@ export async function submitJob({ ctx, input }: VerbArgs<SubmitJobInput>): Promi
   const profile = findProfile(ctx.catalog, input.modelId);
   if (!profile) throw new ProblemError('not_found', `unknown model ${input.modelId}`);
   requireScope(auth, 'jobs:write');
+  // A job is billed and attributed to the API key that submitted it (usage per key, its rate).
+  if (auth.credential !== 'api_key') throw new ProblemError('forbidden', 'jobs are submitted with an API key: create one under API keys in the console');
   if (!isModelAllowed(auth.allowedModels, profile.id)) {
     throw new ProblemError('forbidden', `${profile.id} is not enabled for this account; enabled: ${auth.allowedModels?.join(', ')}`);
   }

@@ -9,7 +9,8 @@ import {
   type ApiKeyScope,
 } from '@kontext/core';
 import { findTenant, insertApiKey, type Executor } from '@kontext/db';
-import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { actorOf, NO_ORIGIN, recordAudit, type RequestOrigin } from '../people/audit.ts';
+import type { AuthenticatedPrincipal } from '../auth/principal.ts';
 import { hashApiKey } from '../auth/hash-api-key.ts';
 import type { VerbArgs } from '../context.ts';
 import { presentApiKey, type PublicApiKey } from './present-api-key.ts';
@@ -20,7 +21,9 @@ export interface IssueApiKeyInput {
   scopes?: ApiKeyScope[] | undefined;
   mode: ApiKeyMode;
   /** The key asking, when a tenant manages its own keys; absent for the operator. */
-  issuer?: AuthenticatedKey;
+  issuer?: AuthenticatedPrincipal;
+  /** Where the request came from, for the audit log. */
+  origin?: RequestOrigin;
 }
 
 export interface IssuedApiKey extends PublicApiKey {
@@ -44,15 +47,28 @@ export async function issueApiKey({ ctx, input }: VerbArgs<IssueApiKeyInput>, ex
   }
   if (!(await findTenant(exec, input.tenantId))) throw new ProblemError('not_found', `no tenant ${input.tenantId}`);
   const plaintext = generateApiKey(input.mode);
-  const { keyHash: _hash, ...record } = await insertApiKey(exec, {
-    id: newId('apiKey'),
-    tenantId: input.tenantId,
-    name: input.name,
-    mode: input.mode,
-    scopes,
-    keyHash: hashApiKey(plaintext),
-    displayPrefix: apiKeyDisplayPrefix(plaintext),
-    lastFour: plaintext.slice(-4),
-  });
+  const write = async (tx: Executor) => {
+    const { keyHash: _hash, ...record } = await insertApiKey(tx, {
+      id: newId('apiKey'),
+      tenantId: input.tenantId,
+      name: input.name,
+      mode: input.mode,
+      scopes,
+      keyHash: hashApiKey(plaintext),
+      displayPrefix: apiKeyDisplayPrefix(plaintext),
+      lastFour: plaintext.slice(-4),
+    });
+    await recordAudit(tx, {
+      tenantId: input.tenantId,
+      action: 'key.created',
+      actor: actorOf(input.issuer),
+      target: record.id,
+      details: { name: record.name, mode: record.mode, scopes: scopes.join(' ') },
+      origin: input.origin ?? NO_ORIGIN,
+    });
+    return record;
+  };
+  // The key and its audit entry commit together: in the caller's transaction, or in one of its own.
+  const record = exec === ctx.db ? await ctx.db.transaction(write) : await write(exec);
   return { ...presentApiKey(record), key: plaintext };
 }

@@ -1,5 +1,5 @@
 import { ProblemError } from '@kontext/core';
-import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import type { AuthenticatedPrincipal } from '../auth/principal.ts';
 
 /**
  * A key manages only keys it could have issued: every scope of the target is one of its own, and
@@ -7,7 +7,7 @@ import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
  * power than itself (a leaked narrow key cannot take down the production key); the operator, and
  * a key with every scope, can manage any key of the tenant.
  */
-export function requireAuthorityOver(actor: AuthenticatedKey, target: { id: string; scopes: readonly string[]; mode: 'live' | 'test' }): void {
+export function requireAuthorityOver(actor: AuthenticatedPrincipal, target: { id: string; scopes: readonly string[]; mode: 'live' | 'test' }): void {
   const beyond = target.scopes.filter((scope) => !(actor.scopes as readonly string[]).includes(scope));
   if (beyond.length > 0) {
     throw new ProblemError('forbidden', `API key ${target.id} has scopes this key lacks (${beyond.join(', ')}); only a key with all of them can manage it`, {

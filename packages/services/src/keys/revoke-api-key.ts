@@ -1,8 +1,9 @@
 import { ProblemError } from '@kontext/core';
 import { findTenantApiKey, revokeApiKey as revokeKeyRow } from '@kontext/db';
-import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import type { AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { requireAuthorityOver } from './require-authority-over.ts';
+import { actorOf, NO_ORIGIN, recordAudit, type RequestOrigin } from '../people/audit.ts';
 import { presentApiKey, type PublicApiKey } from './present-api-key.ts';
 
 /**
@@ -14,11 +15,15 @@ import { presentApiKey, type PublicApiKey } from './present-api-key.ts';
 export async function revokeApiKey({
   ctx,
   input,
-}: VerbArgs<{ tenantId: string; keyId: string; actor?: AuthenticatedKey }>): Promise<PublicApiKey> {
+}: VerbArgs<{ tenantId: string; keyId: string; actor?: AuthenticatedPrincipal; origin?: RequestOrigin }>): Promise<PublicApiKey> {
   const target = await findTenantApiKey(ctx.db, input.tenantId, input.keyId);
   if (!target) throw new ProblemError('not_found', `no API key ${input.keyId}`);
   if (input.actor) requireAuthorityOver(input.actor, target);
-  await revokeKeyRow(ctx.db, input.keyId, input.tenantId);
+  await ctx.db.transaction(async (tx) => {
+    if (await revokeKeyRow(tx, input.keyId, input.tenantId)) {
+      await recordAudit(tx, { tenantId: input.tenantId, action: 'key.revoked', actor: actorOf(input.actor), target: input.keyId, details: { name: target.name }, origin: input.origin ?? NO_ORIGIN });
+    }
+  });
   const record = (await findTenantApiKey(ctx.db, input.tenantId, input.keyId)) ?? target;
   ctx.apiKeyCache.forgetKeyId(input.keyId);
   return presentApiKey(record);

@@ -1,9 +1,10 @@
 import { ProblemError, type ApiKeyScope } from '@kontext/core';
 import { findTenantApiKey, scheduleApiKeyRetirement } from '@kontext/db';
-import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import type { AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { issueApiKey, type IssuedApiKey } from './issue-api-key.ts';
 import { requireAuthorityOver } from './require-authority-over.ts';
+import { actorOf, NO_ORIGIN, recordAudit, type RequestOrigin } from '../people/audit.ts';
 
 class NotRotatable extends Error {}
 
@@ -14,7 +15,7 @@ class NotRotatable extends Error {}
 export async function rotateApiKey({
   ctx,
   input,
-}: VerbArgs<{ tenantId: string; keyId: string; graceSeconds?: number | undefined; issuer: AuthenticatedKey }>): Promise<{
+}: VerbArgs<{ tenantId: string; keyId: string; graceSeconds?: number | undefined; issuer: AuthenticatedPrincipal; origin?: RequestOrigin }>): Promise<{
   key: IssuedApiKey;
   old_key_expires_at: string;
 }> {
@@ -25,7 +26,7 @@ export async function rotateApiKey({
   try {
     const rotated = await ctx.db.transaction(async (tx) => {
       const issued = await issueApiKey(
-        { ctx, input: { tenantId: input.tenantId, name: old.name, scopes: old.scopes as ApiKeyScope[], mode: old.mode, issuer: input.issuer } },
+        { ctx, input: { tenantId: input.tenantId, name: old.name, scopes: old.scopes as ApiKeyScope[], mode: old.mode, issuer: input.issuer, origin: input.origin } },
         tx,
       );
       const retired = await scheduleApiKeyRetirement(tx, {
@@ -35,6 +36,14 @@ export async function rotateApiKey({
         graceSeconds,
       });
       if (!retired?.revokedAt) throw new NotRotatable();
+      await recordAudit(tx, {
+        tenantId: input.tenantId,
+        action: 'key.rotated',
+        actor: actorOf(input.issuer),
+        target: old.id,
+        details: { name: old.name, replaced_by: issued.id, grace_seconds: graceSeconds },
+        origin: input.origin ?? NO_ORIGIN,
+      });
       return { key: issued, old_key_expires_at: retired.revokedAt.toISOString() };
     });
     // This process may hold the old key from before the rotation, with no expiry: drop it, so the

@@ -1,5 +1,5 @@
 import type { ModelCatalog, ModelProfile } from '@kontext/core';
-import type { AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import type { AuthenticatedPrincipal } from '../auth/principal.ts';
 
 export interface PublicModel {
   id: string;
@@ -30,7 +30,7 @@ export function toPublicModel(profile: ModelProfile): PublicModel {
 }
 
 /** The catalog as `auth` may use it: a key whose tenant is limited to some models sees only those. */
-export function listModels({ ctx, input }: { ctx: { catalog: ModelCatalog }; input: { auth: Pick<AuthenticatedKey, 'allowedModels'> } }): PublicModel[] {
+export function listModels({ ctx, input }: { ctx: { catalog: ModelCatalog }; input: { auth: Pick<AuthenticatedPrincipal, 'allowedModels'> } }): PublicModel[] {
   const allowed = input.auth.allowedModels;
   return ctx.catalog.filter((profile) => isModelAllowed(allowed, profile.id)).map(toPublicModel);
 }

@@ -16,17 +16,32 @@ export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'disabled';
 export async function deliverWebhook({ ctx, input }: VerbArgs<{ delivery: WebhookDeliveryRow }>): Promise<DeliveryOutcome> {
   const { delivery } = input;
   const settings = ctx.settings.webhooks;
-  const job = await findTenantJobWithOutput(ctx.db, delivery.tenantId, delivery.jobId);
+  // A test event is about no job.
+  const job = delivery.jobId === null ? undefined : await findTenantJobWithOutput(ctx.db, delivery.tenantId, delivery.jobId);
   const body = await renderWebhookBody(ctx, delivery, job);
 
   let secrets: string[] = [];
   if (delivery.endpointId) {
     const endpoint = await findWebhookEndpoint(ctx.db, delivery.tenantId, delivery.endpointId);
-    if (endpoint) {
-      secrets = [await openEndpointSecret(ctx, endpoint.id, endpoint.secret)];
-      if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > new Date()) {
-        secrets.push(await openEndpointSecret(ctx, endpoint.id, endpoint.previousSecret));
-      }
+    if (!endpoint) {
+      // Deleted since (a redelivery of an old delivery): without its secret the message could
+      // only go out unsigned, to a URL its owner gave up. Nothing is sent.
+      await recordDeliveryAttempt(ctx.db, {
+        deliveryId: delivery.id,
+        attempt: delivery.attempts + 1,
+        startedAt: new Date(),
+        durationMs: 0,
+        statusCode: null,
+        error: 'the endpoint was deleted; nothing was sent',
+        responseExcerpt: null,
+        outcome: { status: 'failed' },
+      });
+      ctx.log.info('webhook attempt', { deliveryId: delivery.id, jobId: delivery.jobId, eventType: delivery.eventType, outcome: 'failed', reason: 'endpoint deleted' });
+      return 'failed';
+    }
+    secrets = [await openEndpointSecret(ctx, endpoint.id, endpoint.secret)];
+    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > new Date()) {
+      secrets.push(await openEndpointSecret(ctx, endpoint.id, endpoint.previousSecret));
     }
   } else if (job?.job.webhookSecret) {
     secrets = [(await openJobSecret(ctx, job.job.id, job.job.webhookSecret))!];
@@ -96,7 +111,7 @@ export async function deliverWebhook({ ctx, input }: VerbArgs<{ delivery: Webhoo
   if (outcome === 'disabled' && delivery.endpointId) {
     await disableWebhookEndpoint(ctx.db, delivery.endpointId, 'the receiver answered 410 Gone');
   }
-  ctx.log.info('webhook attempt', { deliveryId: delivery.id, jobId: delivery.jobId, attempt, statusCode, outcome, ms: durationMs });
+  ctx.log.info('webhook attempt', { deliveryId: delivery.id, jobId: delivery.jobId, eventType: delivery.eventType, attempt, statusCode, outcome, ms: durationMs });
   return outcome;
 }
 

@@ -1,15 +1,15 @@
 import { isId, ProblemError } from '@kontext/core';
 import { listDeliveries, requeueDelivery } from '@kontext/db';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { presentDelivery, type PublicWebhookDelivery } from './present-webhooks.ts';
-import { relayJobWebhooks } from './relay-webhooks.ts';
+import { relayDelivery } from './relay-webhooks.ts';
 
 export async function listWebhookDeliveries({
   ctx,
   input,
 }: VerbArgs<{
-  auth: AuthenticatedKey;
+  auth: AuthenticatedPrincipal;
   jobId?: string | undefined;
   endpointId?: string | undefined;
   outcome?: 'pending' | 'succeeded' | 'failed' | undefined;
@@ -32,12 +32,16 @@ export async function listWebhookDeliveries({
   };
 }
 
-/** Sends a delivery again (same webhook-id, the schedule restarted), whatever became of it. */
-export async function redeliverWebhook({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey; id: string }>): Promise<PublicWebhookDelivery> {
+/**
+ * Sends a delivery again (same webhook-id, the schedule restarted), whatever became of it: a job's
+ * event or a test event alike.
+ */
+export async function redeliverWebhook({ ctx, input }: VerbArgs<{ auth: AuthenticatedPrincipal; id: string }>): Promise<PublicWebhookDelivery> {
   requireScope(input.auth, 'webhooks:write');
   const row = isId('webhookMessage', input.id) ? await requeueDelivery(ctx.db, input.auth.tenantId, input.id) : undefined;
   if (!row) throw new ProblemError('not_found', `no webhook delivery ${input.id}`);
-  await relayJobWebhooks(ctx, row.jobId);
+  // This delivery, by its id: a test event has no job to relay by.
+  await relayDelivery(ctx, row.id);
   const [listed] = await listDeliveries(ctx.db, { tenantId: input.auth.tenantId, id: row.id, limit: 1 });
   return presentDelivery(row, listed?.attempts ?? []);
 }

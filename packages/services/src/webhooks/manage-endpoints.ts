@@ -1,12 +1,14 @@
 import { newId, ProblemError, WEBHOOK_EVENTS, type WebhookEvent } from '@kontext/core';
 import {
   deleteWebhookEndpoint as deleteEndpointRow,
+  disableWebhookEndpoint,
+  findWebhookEndpoint,
   insertWebhookEndpoint,
   listWebhookEndpoints as listEndpointRows,
   rotateWebhookSecret as rotateSecretRow,
   updateWebhookEndpoint as updateEndpointRow,
 } from '@kontext/db';
-import { requireScope, type AuthenticatedKey } from '../auth/authenticate-api-key.ts';
+import { requireScope, type AuthenticatedPrincipal } from '../auth/principal.ts';
 import type { VerbArgs } from '../context.ts';
 import { checkWebhookTarget } from './check-webhook-target.ts';
 import { presentEndpoint, type PublicWebhookEndpoint } from './present-webhooks.ts';
@@ -21,7 +23,7 @@ const DEFAULT_ROTATION_OVERLAP_SECONDS = 24 * 3600;
 export async function createWebhookEndpoint({
   ctx,
   input,
-}: VerbArgs<{ auth: AuthenticatedKey; url: string; events?: WebhookEvent[] | undefined; description?: string | undefined }>): Promise<
+}: VerbArgs<{ auth: AuthenticatedPrincipal; url: string; events?: WebhookEvent[] | undefined; description?: string | undefined }>): Promise<
   PublicWebhookEndpoint & { secret: string }
 > {
   requireScope(input.auth, 'webhooks:write');
@@ -39,7 +41,7 @@ export async function createWebhookEndpoint({
   return { ...presentEndpoint(row), secret };
 }
 
-export async function listWebhookEndpoints({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey }>): Promise<{ data: PublicWebhookEndpoint[] }> {
+export async function listWebhookEndpoints({ ctx, input }: VerbArgs<{ auth: AuthenticatedPrincipal }>): Promise<{ data: PublicWebhookEndpoint[] }> {
   requireScope(input.auth, 'webhooks:read');
   const rows = await listEndpointRows(ctx.db, input.auth.tenantId);
   return { data: rows.map((row) => presentEndpoint(row)) };
@@ -49,12 +51,12 @@ export async function updateWebhookEndpoint({
   ctx,
   input,
 }: VerbArgs<{
-  auth: AuthenticatedKey;
+  auth: AuthenticatedPrincipal;
   id: string;
   url?: string | undefined;
   events?: WebhookEvent[] | undefined;
   description?: string | undefined;
-  enabled?: true | undefined;
+  enabled?: boolean | undefined;
 }>): Promise<PublicWebhookEndpoint> {
   requireScope(input.auth, 'webhooks:write');
   if (input.url) await checkWebhookTarget(ctx, input.url, 'url');
@@ -62,13 +64,19 @@ export async function updateWebhookEndpoint({
     ...(input.url !== undefined ? { url: input.url } : {}),
     ...(input.events !== undefined ? { events: [...new Set(input.events)] } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
-    ...(input.enabled ? { enable: true } : {}),
+    ...(input.enabled === true ? { enable: true } : {}),
   });
   if (!row) throw new ProblemError('not_found', `no webhook endpoint ${input.id}`);
+  if (input.enabled === false && row.disabledAt === null) {
+    const who = input.auth.member ? input.auth.member.email : `API key ${input.auth.id}`;
+    await disableWebhookEndpoint(ctx.db, row.id, `disabled by ${who}`);
+    const disabled = await findWebhookEndpoint(ctx.db, input.auth.tenantId, row.id);
+    if (disabled) return presentEndpoint(disabled);
+  }
   return presentEndpoint(row);
 }
 
-export async function deleteWebhookEndpoint({ ctx, input }: VerbArgs<{ auth: AuthenticatedKey; id: string }>): Promise<void> {
+export async function deleteWebhookEndpoint({ ctx, input }: VerbArgs<{ auth: AuthenticatedPrincipal; id: string }>): Promise<void> {
   requireScope(input.auth, 'webhooks:write');
   if (!(await deleteEndpointRow(ctx.db, input.auth.tenantId, input.id))) throw new ProblemError('not_found', `no webhook endpoint ${input.id}`);
 }
@@ -77,7 +85,7 @@ export async function deleteWebhookEndpoint({ ctx, input }: VerbArgs<{ auth: Aut
 export async function rotateWebhookSecret({
   ctx,
   input,
-}: VerbArgs<{ auth: AuthenticatedKey; id: string; overlapSeconds?: number | undefined }>): Promise<PublicWebhookEndpoint & { secret: string }> {
+}: VerbArgs<{ auth: AuthenticatedPrincipal; id: string; overlapSeconds?: number | undefined }>): Promise<PublicWebhookEndpoint & { secret: string }> {
   requireScope(input.auth, 'webhooks:write');
   const secret = generateWebhookSecret();
   const row = await rotateSecretRow(ctx.db, {

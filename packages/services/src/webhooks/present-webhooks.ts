@@ -1,4 +1,4 @@
-import type { WebhookEndpointSchema, WebhookDeliverySchema, WebhookEvent } from '@kontext/core';
+import type { WebhookDeliveryEvent, WebhookDeliverySchema, WebhookEndpointSchema, WebhookEvent } from '@kontext/core';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from '@kontext/db';
 import type { z } from 'zod';
 
@@ -25,7 +25,7 @@ export function presentDelivery(delivery: WebhookDeliveryRow, attempts: WebhookA
     job_id: delivery.jobId,
     endpoint_id: delivery.endpointId,
     url: delivery.url,
-    event_type: delivery.eventType as WebhookEvent,
+    event_type: delivery.eventType as WebhookDeliveryEvent,
     status: delivery.status,
     attempts: delivery.attempts,
     next_attempt_at: delivery.status === 'pending' ? delivery.nextAttemptAt.toISOString() : null,

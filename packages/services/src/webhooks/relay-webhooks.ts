@@ -11,12 +11,13 @@ const BATCH = 100;
  * A no-op where a dispatcher reads the outbox itself (one machine). A failed send leaves the
  * delivery's claim to lapse, after which the next relay sends it again.
  */
-export async function relayWebhooks({ ctx, input }: VerbArgs<{ jobId?: string }>): Promise<number> {
+export async function relayWebhooks({ ctx, input }: VerbArgs<{ jobId?: string; deliveryId?: string }>): Promise<number> {
   if (ctx.queueInJobDatabase) return 0;
   let relayed = 0;
   for (;;) {
     const reserved = await reserveDeliveriesForRelay(ctx.db, {
       ...(input.jobId ? { jobId: input.jobId } : {}),
+      ...(input.deliveryId ? { deliveryId: input.deliveryId } : {}),
       limit: BATCH,
       claimSeconds: ctx.settings.webhooks.claimSeconds,
     });
@@ -44,5 +45,17 @@ export async function relayJobWebhooks(ctx: VerbArgs<unknown>['ctx'], jobId: str
   if (ctx.queueInJobDatabase) return;
   await relayWebhooks({ ctx, input: { jobId } }).catch((error: unknown) =>
     ctx.log.warn('webhook relay after a job change failed; maintenance relays it', { jobId, ...errorFields(error) }),
+  );
+}
+
+/**
+ * relayWebhooks for one delivery just written or requeued (a test event, a redelivery), whether or
+ * not it is about a job. Never fails the caller: the delivery is in the outbox, which maintenance
+ * relays if this fails.
+ */
+export async function relayDelivery(ctx: VerbArgs<unknown>['ctx'], deliveryId: string): Promise<void> {
+  if (ctx.queueInJobDatabase) return;
+  await relayWebhooks({ ctx, input: { deliveryId } }).catch((error: unknown) =>
+    ctx.log.warn('webhook relay of a delivery failed; maintenance relays it', { deliveryId, ...errorFields(error) }),
   );
 }

@@ -126,3 +126,19 @@ export const S3_FORCE_PATH_STYLE = declareSetting({
   schema: switchSchema,
   default: false,
 });
+
+export const ORIGIN_VERIFY_SECRET_ARN = declareSetting({
+  name: 'ORIGIN_VERIFY_SECRET_ARN',
+  description:
+    "The Secrets Manager secret whose value CloudFront sends to the API as `X-Origin-Verify` (the CDK app generates it). A request carrying it came through the distribution, so its `CloudFront-Viewer-Address` is the client's address (sign-in limits, audit log); any other request's address is API Gateway's source IP.",
+  schema: nonEmptyText,
+  whenUnset: 'the client address is always API Gateway\'s source IP',
+});
+
+export const SMTP_URL_SECRET_ARN = declareSetting({
+  name: 'SMTP_URL_SECRET_ARN',
+  description:
+    'The Secrets Manager secret whose plain string is the SMTP URL (`smtp://user:password@host:587`), read once per cold start; the CDK app sets it from `-c smtpUrlSecret=`.',
+  schema: nonEmptyText,
+  whenUnset: 'no mail from the API function unless SMTP_URL is set',
+});

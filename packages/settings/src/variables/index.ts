@@ -6,3 +6,4 @@ export * from './webhooks.ts';
 export * from './worker.ts';
 export * from './cloud.ts';
 export * from './prompt-upsampler.ts';
+export * from './console.ts';

@@ -1,10 +1,10 @@
 import { CreditsResponseSchema } from '@kontext/core';
 import { getCredits } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 
 export function registerGetCredits(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'get',
     operationId: 'getCredits',
     path: '/v1/credits',

@@ -1,6 +1,7 @@
 import { CreateApiKeyRequestSchema, CreatedApiKeySchema } from '@kontext/core';
 import { issueApiKey } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { requestOrigin } from '../../request-origin.ts';
 import { requireJson } from '../../middleware/require-json.ts';
 import { adminRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
@@ -20,7 +21,7 @@ export function registerCreateTenantKey(app: ApiApp, deps: ApiDependencies): voi
     const body = c.req.valid('json');
     const issued = await issueApiKey({
       ctx: deps.ctx,
-      input: { tenantId: c.req.valid('param').id, name: body.name, scopes: body.scopes, mode: body.mode },
+      input: { tenantId: c.req.valid('param').id, name: body.name, scopes: body.scopes, mode: body.mode, origin: requestOrigin(c) },
     });
     return c.json(issued, 201);
   });

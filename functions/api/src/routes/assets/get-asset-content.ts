@@ -1,11 +1,11 @@
 import { readAssetContent } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { IMAGE_CONTENT, problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
 export function registerGetAssetContent(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'get',
     operationId: 'getAssetContent',
     path: '/v1/assets/{id}/content',

@@ -2,11 +2,11 @@ import { AssetSchema } from '@kontext/core';
 import { getAsset } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { linksById, problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
 export function registerGetAsset(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'get',
     operationId: 'getAsset',
     path: '/v1/assets/{id}',

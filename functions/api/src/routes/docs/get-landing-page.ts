@@ -18,6 +18,7 @@ function landingPage(version: string): string {
 <h1>FLUX.1 Kontext API</h1>
 <p>Image generation and editing with FLUX.1 Kontext, wire-compatible with BFL's API. Version ${version}.</p>
 <ul>
+<li><a href="/console">Console</a> (sign in to see usage, keys, jobs and your team)</li>
 <li><a href="/docs">API documentation</a> (try requests with your key)</li>
 <li><a href="/openapi.json">OpenAPI document</a></li>
 <li><a href="/health">Health check</a></li>

@@ -50,6 +50,13 @@ export function documentServers(requestUrl: string, publicBaseUrl: string | unde
 export function registerDocs(app: ApiApp, deps: ApiDependencies): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'x-key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: '__Host-kontext_session',
+    description:
+      "The console's session (`kontext_session` on plain-HTTP localhost), set by POST /v1/session. Writes made with it also need X-CSRF-Token and a same-origin request; a request with an API key ignores it.",
+  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
     type: 'http',
     scheme: 'bearer',

@@ -2,11 +2,11 @@ import { GetResultResponseSchema } from '@kontext/core';
 import { cancelJob } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { idParams } from '../id-params.ts';
 
 export function registerCancelJob(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'post',
     operationId: 'cancelJob',
     path: '/v1/jobs/{id}/cancel',

@@ -5,14 +5,14 @@ import { limitBody } from '../../middleware/limit-body.ts';
 import { jsonOrMultipart, withMultipartForm } from '../../middleware/json-or-multipart.ts';
 import { JOB_LINKS, problemResponseSpec, SUBMIT_ERROR_RESPONSES } from '../../openapi-responses.ts';
 import { answerSubmit } from '../../prefer-wait.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 import { multipartLimitsOf } from './multipart-limits.ts';
 
 export function registerContinueEdit(app: ApiApp, deps: ApiDependencies): void {
   const schema = editRequestSchemaFor(deps.ctx.catalog);
   const route = withMultipartForm(
-    apiKeyRoute(deps.ctx, {
+    tenantRoute(deps.ctx, {
       method: 'post',
       operationId: 'continueEdit',
       path: '/v1/jobs/{id}/edits',

@@ -2,11 +2,11 @@ import { LineageResponseSchema } from '@kontext/core';
 import { getLineage } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
 export function registerGetLineage(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'get',
     operationId: 'getLineage',
     path: '/v1/jobs/{id}/lineage',

@@ -3,7 +3,7 @@ import { GetResultResponseSchema, text } from '@kontext/core';
 import { getJobResult } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 
 // GET /v1/get_result?id=: BFL's polling endpoint. An unknown id (or another tenant's) answers 404
 // with BFL's body, status "Task not found", because BFL clients branch on that string.
@@ -13,7 +13,7 @@ const QuerySchema = z.object({
 });
 
 export function registerGetResult(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'get',
     operationId: 'getResult',
     path: '/v1/get_result',

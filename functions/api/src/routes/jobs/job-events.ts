@@ -4,7 +4,7 @@ import { readJobEvents } from '@kontext/services';
 import { streamSSE } from 'hono/streaming';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
 // GET /v1/jobs/{id}/events: live status as Server-Sent Events. Every status change and progress
@@ -22,7 +22,7 @@ const QuerySchema = z.object({
 });
 
 export function registerJobEvents(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'get',
     operationId: 'streamJobEvents',
     path: '/v1/jobs/{id}/events',

@@ -5,7 +5,7 @@ import { limitBody } from '../../middleware/limit-body.ts';
 import { jsonOrMultipart, withMultipartForm } from '../../middleware/json-or-multipart.ts';
 import { JOB_LINKS, SUBMIT_ERROR_RESPONSES } from '../../openapi-responses.ts';
 import { answerSubmit, MAX_WAIT_SECONDS } from '../../prefer-wait.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { multipartLimitsOf } from './multipart-limits.ts';
 
 // POST /v1/<model>: one route per catalog profile (BFL's names), so the OpenAPI document lists
@@ -15,7 +15,7 @@ export function registerSubmitJob(app: ApiApp, deps: ApiDependencies): void {
   for (const profile of deps.ctx.catalog) {
     const schema = submitRequestSchemaFor(profile);
     const route = withMultipartForm(
-      apiKeyRoute(deps.ctx, {
+      tenantRoute(deps.ctx, {
         method: 'post',
         operationId: `submit-${profile.id}`,
         path: `/v1/${profile.id}`,

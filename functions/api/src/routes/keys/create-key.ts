@@ -1,12 +1,13 @@
 import { CreateApiKeyRequestSchema, CreatedApiKeySchema } from '@kontext/core';
 import { issueApiKey, requireScope } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { requestOrigin } from '../../request-origin.ts';
 import { requireJson } from '../../middleware/require-json.ts';
 import { linksById, problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 
 export function registerCreateKey(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'post',
     operationId: 'createKey',
     path: '/v1/keys',
@@ -30,7 +31,7 @@ export function registerCreateKey(app: ApiApp, deps: ApiDependencies): void {
     const body = c.req.valid('json');
     const issued = await issueApiKey({
       ctx: deps.ctx,
-      input: { tenantId: auth.tenantId, name: body.name, scopes: body.scopes, mode: body.mode, issuer: auth },
+      input: { tenantId: auth.tenantId, name: body.name, scopes: body.scopes, mode: body.mode, issuer: auth, origin: requestOrigin(c) },
     });
     return c.json(issued, 201);
   });

@@ -1,10 +1,10 @@
 import { ApiKeyListSchema } from '@kontext/core';
 import { listApiKeys, requireScope } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 
 export function registerListKeys(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'get',
     operationId: 'listKeys',
     path: '/v1/keys',

@@ -1,12 +1,13 @@
 import { ApiKeySchema } from '@kontext/core';
 import { requireScope, revokeApiKey } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { requestOrigin } from '../../request-origin.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
 export function registerRevokeKey(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'delete',
     operationId: 'revokeKey',
     path: '/v1/keys/{id}',
@@ -24,6 +25,6 @@ export function registerRevokeKey(app: ApiApp, deps: ApiDependencies): void {
   app.openapi(route, async (c) => {
     const auth = c.get('auth');
     requireScope(auth, 'keys:write');
-    return c.json(await revokeApiKey({ ctx: deps.ctx, input: { tenantId: auth.tenantId, keyId: c.req.valid('param').id, actor: auth } }), 200);
+    return c.json(await revokeApiKey({ ctx: deps.ctx, input: { tenantId: auth.tenantId, keyId: c.req.valid('param').id, actor: auth, origin: requestOrigin(c) } }), 200);
   });
 }

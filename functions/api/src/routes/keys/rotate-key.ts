@@ -2,8 +2,9 @@ import { z } from '@hono/zod-openapi';
 import { CreatedApiKeySchema, RotateApiKeyRequestSchema } from '@kontext/core';
 import { requireScope, rotateApiKey } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
+import { requestOrigin } from '../../request-origin.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
 const RotatedSchema = z
@@ -11,7 +12,7 @@ const RotatedSchema = z
   .openapi('RotatedApiKey');
 
 export function registerRotateKey(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'post',
     operationId: 'rotateKey',
     path: '/v1/keys/{id}/rotate',
@@ -37,7 +38,7 @@ export function registerRotateKey(app: ApiApp, deps: ApiDependencies): void {
     const body = c.req.valid('json') ?? {};
     const rotated = await rotateApiKey({
       ctx: deps.ctx,
-      input: { tenantId: auth.tenantId, keyId: c.req.valid('param').id, graceSeconds: body.grace_seconds, issuer: auth },
+      input: { tenantId: auth.tenantId, keyId: c.req.valid('param').id, graceSeconds: body.grace_seconds, issuer: auth, origin: requestOrigin(c) },
     });
     return c.json(rotated, 201);
   });

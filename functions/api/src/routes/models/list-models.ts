@@ -1,10 +1,10 @@
 import { ModelListSchema } from '@kontext/core';
 import { listModels } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 
 export function registerListModels(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'get',
     operationId: 'listModels',
     path: '/v1/models',

@@ -3,10 +3,10 @@ import { createWebhookEndpoint } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { requireJson } from '../../middleware/require-json.ts';
 import { linksById, problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 
 export function registerCreateWebhookEndpoint(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'post',
     operationId: 'createWebhookEndpoint',
     path: '/v1/webhooks/endpoints',

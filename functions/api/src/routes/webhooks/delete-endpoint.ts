@@ -1,11 +1,11 @@
 import { deleteWebhookEndpoint } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
 export function registerDeleteWebhookEndpoint(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'delete',
     operationId: 'deleteWebhookEndpoint',
     path: '/v1/webhooks/endpoints/{id}',

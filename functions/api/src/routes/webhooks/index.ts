@@ -5,6 +5,7 @@ import { registerListWebhookDeliveries } from './list-deliveries.ts';
 import { registerListWebhookEndpoints } from './list-endpoints.ts';
 import { registerRedeliverWebhook } from './redeliver.ts';
 import { registerRotateWebhookSecret } from './rotate-secret.ts';
+import { registerSendTestWebhookEvent } from './send-test-event.ts';
 import { registerUpdateWebhookEndpoint } from './update-endpoint.ts';
 
 /** /v1/webhooks: registered endpoints and the deliveries made to them. */
@@ -14,6 +15,7 @@ export function registerWebhookRoutes(app: ApiApp, deps: ApiDependencies): void 
   registerUpdateWebhookEndpoint(app, deps);
   registerDeleteWebhookEndpoint(app, deps);
   registerRotateWebhookSecret(app, deps);
+  registerSendTestWebhookEvent(app, deps);
   registerListWebhookDeliveries(app, deps);
   registerRedeliverWebhook(app, deps);
 }

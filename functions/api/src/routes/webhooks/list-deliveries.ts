@@ -2,10 +2,10 @@ import { WebhookDeliveryListSchema, WebhookDeliveryQuerySchema } from '@kontext/
 import { listWebhookDeliveries } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 
 export function registerListWebhookDeliveries(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'get',
     operationId: 'listWebhookDeliveries',
     path: '/v1/webhooks/deliveries',

@@ -1,10 +1,10 @@
 import { WebhookEndpointListSchema } from '@kontext/core';
 import { listWebhookEndpoints } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 
 export function registerListWebhookEndpoints(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'get',
     operationId: 'listWebhookEndpoints',
     path: '/v1/webhooks/endpoints',

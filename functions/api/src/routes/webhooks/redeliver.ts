@@ -2,11 +2,11 @@ import { WebhookDeliverySchema } from '@kontext/core';
 import { redeliverWebhook } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
 export function registerRedeliverWebhook(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'post',
     operationId: 'redeliverWebhook',
     path: '/v1/webhooks/deliveries/{id}/redeliver',

@@ -2,11 +2,11 @@ import { RotateWebhookSecretRequestSchema, WebhookEndpointWithSecretSchema } fro
 import { rotateWebhookSecret } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
 export function registerRotateWebhookSecret(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'post',
     operationId: 'rotateWebhookSecret',
     path: '/v1/webhooks/endpoints/{id}/rotate-secret',

@@ -3,17 +3,17 @@ import { updateWebhookEndpoint } from '@kontext/services';
 import type { ApiApp, ApiDependencies } from '../../env.ts';
 import { requireJson } from '../../middleware/require-json.ts';
 import { problemResponseSpec } from '../../openapi-responses.ts';
-import { apiKeyRoute } from '../../route-kinds.ts';
+import { tenantRoute } from '../../route-kinds.ts';
 import { IdParamsSchema } from '../id-params.ts';
 
 export function registerUpdateWebhookEndpoint(app: ApiApp, deps: ApiDependencies): void {
-  const route = apiKeyRoute(deps.ctx, {
+  const route = tenantRoute(deps.ctx, {
     method: 'patch',
     operationId: 'updateWebhookEndpoint',
     path: '/v1/webhooks/endpoints/{id}',
     tags: ['Webhooks'],
     summary: 'Change or re-enable a webhook endpoint',
-    description: 'URL, events, description; `enabled: true` re-enables an endpoint that was disabled. Needs webhooks:write.',
+    description: 'URL, events, description; `enabled: false` disables the endpoint (nothing more is sent to it; its pending deliveries fail), `enabled: true` re-enables it. Needs webhooks:write.',
     middleware: [requireJson],
     request: { params: IdParamsSchema, body: { required: true, content: { 'application/json': { schema: UpdateWebhookEndpointRequestSchema } } } },
     responses: {

@@ -1,0 +1,5 @@
+-- Test events (webhook.test, sent on request to one endpoint) are about no job: job_id is null exactly for them, and they always name their endpoint; a partial index counts an endpoint's pending ones (at most 10).
+ALTER TABLE "webhook_deliveries" ALTER COLUMN "job_id" DROP NOT NULL;--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_pending_tests_idx" ON "webhook_deliveries" USING btree ("endpoint_id") WHERE "webhook_deliveries"."status" = 'pending' AND "webhook_deliveries"."event_type" = 'webhook.test';--> statement-breakpoint
+ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_job_unless_test" CHECK (("webhook_deliveries"."job_id" IS NULL) = ("webhook_deliveries"."event_type" = 'webhook.test'));--> statement-breakpoint
+ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_test_has_endpoint" CHECK ("webhook_deliveries"."job_id" IS NOT NULL OR "webhook_deliveries"."endpoint_id" IS NOT NULL);
