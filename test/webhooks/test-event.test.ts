@@ -89,7 +89,8 @@ describe('a test event', () => {
     expect(body).toEqual({ type: 'webhook.test', timestamp: expect.any(String), data: { endpoint_id: endpoint.id, message: WEBHOOK_TEST_MESSAGE } });
     expect(Object.keys(JSON.parse(webhook!.body) as object)).toEqual(['type', 'timestamp', 'data']);
     expect(new Date(body.timestamp).toISOString()).toBe(body.timestamp);
-    expect(Math.abs(Date.parse(body.timestamp) - Date.parse(sent.created_at))).toBeLessThan(1000);
+    // The event's time is the delivery's creation, stamped in the same statement.
+    expect(body.timestamp).toBe(sent.created_at);
     expect(() => new Webhook(`whsec_${Buffer.from('not the endpoint secret, 32 b!!').toString('base64')}`).verify(webhook!.body, headersOf(webhook!))).toThrow();
 
     await expect.poll(async () => (await deliveryById(tenant.api, endpoint.id, sent.id))?.status, SETTLES).toBe('succeeded');
@@ -231,7 +232,8 @@ describe('a test event', () => {
     const later = await sendTest(tenant.api, endpoint.id);
     expectProblem(later, 429);
     const retryAfter = Number(later.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThan(3000);
+    // Due in about an hour, not now: well over a minute however long the machine took to get here.
+    expect(retryAfter).toBeGreaterThan(60);
     expect(retryAfter).toBeLessThanOrEqual(3600);
     expect(await deliveriesTo(tenant.api, endpoint.id)).toHaveLength(MAX_PENDING_TEST_DELIVERIES);
 

@@ -9,14 +9,22 @@ import { invitations, userTokens } from './schema.ts';
 export type InvitationRow = typeof invitations.$inferSelect;
 export type UserTokenRow = typeof userTokens.$inferSelect;
 
-/** Invites an address to a tenant; inviting it again replaces the earlier link (and its role). */
-export async function upsertInvitation(exec: Executor, row: typeof invitations.$inferInsert): Promise<InvitationRow> {
+/**
+ * Invites an address to a tenant for `expiresInSeconds` from now (the database's now, the clock
+ * created_at is stamped by); inviting it again replaces the earlier link (and its role).
+ */
+export async function upsertInvitation(
+  exec: Executor,
+  row: Omit<typeof invitations.$inferInsert, 'expiresAt' | 'createdAt'> & { expiresInSeconds: number },
+): Promise<InvitationRow> {
+  const { expiresInSeconds, ...values } = row;
+  const expiresAt = sql`now() + make_interval(secs => ${expiresInSeconds})`;
   const [saved] = await exec
     .insert(invitations)
-    .values(row)
+    .values({ ...values, expiresAt })
     .onConflictDoUpdate({
       target: [invitations.tenantId, invitations.email],
-      set: { id: row.id, role: row.role, tokenHash: row.tokenHash, invitedBy: row.invitedBy ?? null, expiresAt: row.expiresAt, createdAt: sql`now()` },
+      set: { id: values.id, role: values.role, tokenHash: values.tokenHash, invitedBy: values.invitedBy ?? null, expiresAt, createdAt: sql`now()` },
     })
     .returning();
   if (!saved) throw new Error('invitation upsert returned no row');

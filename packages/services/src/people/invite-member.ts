@@ -51,7 +51,7 @@ export async function inviteMember({
       role: input.role,
       tokenHash,
       invitedBy,
-      expiresAt: new Date(Date.now() + input.expiresInHours * 3600 * 1000),
+      expiresInSeconds: input.expiresInHours * 3600,
     });
     await recordAudit(tx, { tenantId: input.tenantId, action: 'member.invited', actor: actorOf(input.auth), target: saved.id, details: { email: input.email, role: input.role }, origin: input.origin });
     return saved;
