@@ -1,5 +1,5 @@
 import { ROLE_SCOPES, type MemberRole, type SessionSchema } from '@kontext/core';
-import { listUserTenants, type Executor, type UserRow } from '@kontext/db';
+import { listUserTenants, type Executor, type UserRow, type UserTenantRow } from '@kontext/db';
 import type { z } from 'zod';
 import { csrfTokenOf } from './tokens.ts';
 
@@ -14,8 +14,10 @@ export async function presentSession(
   exec: Executor,
   session: { id: string; secret: string; tenantId: string; idleExpiresAt: Date; expiresAt: Date },
   user: Pick<UserRow, 'id' | 'email' | 'name' | 'createdAt'>,
+  /** The user's tenants, when the caller has just read them. */
+  known?: UserTenantRow[],
 ): Promise<PublicSession> {
-  const tenants = await listUserTenants(exec, user.id);
+  const tenants = known ?? (await listUserTenants(exec, user.id));
   const current = tenants.find((tenant) => tenant.id === session.tenantId);
   const role: MemberRole = current?.role ?? 'viewer';
   return {

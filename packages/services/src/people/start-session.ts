@@ -51,7 +51,7 @@ export async function startSession(
   };
   const saved = input.replacing ? await replaceSession(ctx.db, input.replacing, row) : await insertSession(ctx.db, row);
   if (!saved) throw new ProblemError('unauthorized', 'your session has ended; sign in again');
-  const session = await presentSession(ctx.db, { ...saved, secret: credential.secret }, input.user);
+  const session = await presentSession(ctx.db, { ...saved, secret: credential.secret }, input.user, tenants);
   if (input.signedInWith) {
     await recordAudit(ctx.db, {
       tenantId: tenant.id,
